@@ -1,0 +1,495 @@
+//! The async client: thin glue between the pure layers and an
+//! [`embedded_io_async`] transport.
+
+use embedded_io::Error as _;
+use embedded_io_async::{Read, Write};
+
+use crate::error::{Buffer, Error};
+use crate::proto::{challenge_response, message_from, message_str, Reply, ReplyKind, Trap, Value};
+use crate::request::Request;
+use crate::wire::{Decoder, Frame, SentenceEncoder};
+
+/// How many bytes of a `!done`'s `=ret=` value a [`Done`] keeps.
+pub const RET_CAPACITY: usize = 256;
+
+/// The end of a command: its `!done`, with the `=ret=` value if there was one (the id made by
+/// an `add`, the value of a `get`, a `count-only` count).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Done {
+    ret: Option<heapless::Vec<u8, RET_CAPACITY>>,
+}
+
+impl Done {
+    /// The `=ret=` value, if the `!done` carried one.
+    pub fn ret(&self) -> Option<Value<'_>> {
+        self.ret.as_deref().map(Value::new)
+    }
+}
+
+/// Builds an owned value from a `!re` row; used by [`Client::collect`].
+pub trait FromReply: Sized {
+    /// Reads the fields this type wants from `row`.
+    fn from_reply(row: &Reply<'_>) -> Result<Self, Error>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Ready,
+    /// A write was cut short or the stream lost step.
+    Poisoned,
+    /// The peer closed or sent `!fatal`.
+    Closed,
+}
+
+/// A connection to one router, running one command at a time.
+///
+/// The caller owns every byte of memory: `rx` bounds the largest reply sentence, `tx` the
+/// largest command. Each command is tagged, so replies of a command whose [`Response`] was
+/// dropped early are recognised and skipped, and a dropped streaming command is cancelled
+/// before the next command goes out: the connection never falls out of step.
+///
+/// **Cancel safety**: dropping a future of this client while it reads is safe (no byte is
+/// lost). Dropping it while it writes leaves part of a sentence on the wire: the client is
+/// then poisoned and every call returns [`Error::Poisoned`].
+///
+/// ```no_run
+/// # async fn demo<T: embedded_io_async::Read + embedded_io_async::Write>(io: T) -> Result<(), routeros_core::Error> {
+/// use routeros_core::Client;
+/// let (mut rx, mut tx) = ([0u8; 4096], [0u8; 512]);
+/// let mut client = Client::new(io, &mut rx, &mut tx);
+/// client.login("admin", "secret").await?;
+/// let mut rows = client.command(&["/interface/print", "?type=ether"]).await?;
+/// while let Some(row) = rows.next().await {
+///     let row = row?;
+///     if let Some(name) = row.get("name") {
+///         // use `name` here: it borrows the receive buffer until the next row
+///         let _ = name;
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Client<'b, T> {
+    io: T,
+    rx: Decoder<'b>,
+    tx: &'b mut [u8],
+    state: State,
+    next_tag: u32,
+    /// A command whose response was dropped before its `!done`; cancelled before the next
+    /// command.
+    abandoned: Option<u32>,
+}
+
+impl<'b, T: Read + Write> Client<'b, T> {
+    /// A client over `io`, receiving into `rx` and encoding commands into `tx`.
+    pub fn new(io: T, rx: &'b mut [u8], tx: &'b mut [u8]) -> Self {
+        Self {
+            io,
+            rx: Decoder::new(rx),
+            tx,
+            state: State::Ready,
+            next_tag: 1,
+            abandoned: None,
+        }
+    }
+
+    /// Gives the transport back.
+    pub fn into_inner(self) -> T {
+        self.io
+    }
+
+    /// Whether the connection can still take commands.
+    pub fn is_usable(&self) -> bool {
+        self.state == State::Ready
+    }
+
+    /// Logs in: the plain method first, then the pre-6.43 MD5 challenge if the router
+    /// answers with one. Wrong credentials give [`Error::AuthFailed`].
+    ///
+    /// **Cancel safety**: as for [`command`](Self::command).
+    pub async fn login(&mut self, username: &str, password: &str) -> Result<(), Error> {
+        let first = [
+            b"/login".as_slice(),
+            b"=name=".as_slice(),
+            b"=password=".as_slice(),
+        ];
+        let plain = PrefixedWords {
+            words: &first,
+            values: [username.as_bytes(), password.as_bytes()],
+        };
+        let done = self.run(&plain).await.map_err(auth_error)?;
+        let Some(challenge) = done.ret() else {
+            debug!("logged in (plain)");
+            return Ok(());
+        };
+        debug!("router asked for the MD5 challenge login");
+        let response = challenge_response(password.as_bytes(), challenge.as_bytes())?;
+        let second = [
+            b"/login".as_slice(),
+            b"=name=".as_slice(),
+            b"=response=".as_slice(),
+        ];
+        let md5 = PrefixedWords {
+            words: &second,
+            values: [username.as_bytes(), response.as_bytes()],
+        };
+        let done = self.run(&md5).await.map_err(auth_error)?;
+        if done.ret().is_some() {
+            return Err(Error::AuthFailed(message_str("router answered the response with another challenge")));
+        }
+        Ok(())
+    }
+
+    /// Sends a command and returns its reply rows as a [`Response`].
+    ///
+    /// **Cancel safety**: not cancel-safe while writing (the client is then poisoned).
+    pub async fn command<R: Request + ?Sized>(
+        &mut self,
+        request: &R,
+    ) -> Result<Response<'_, 'b, T>, Error> {
+        self.ready()?;
+        if let Some(tag) = self.abandoned.take() {
+            self.send_cancel(tag).await?;
+        }
+        let tag = self.take_tag();
+        self.send(request, tag).await?;
+        Ok(Response {
+            client: self,
+            tag,
+            trap: None,
+            done: None,
+            rows: 0,
+        })
+    }
+
+    /// Runs a command to its `!done`, skipping any rows.
+    pub async fn run<R: Request + ?Sized>(&mut self, request: &R) -> Result<Done, Error> {
+        self.command(request).await?.finish().await
+    }
+
+    /// Runs a command and collects its rows into a container of caller-chosen capacity.
+    /// More rows than `N` give [`Error::BufferTooSmall`]`(`[`Buffer::Rows`]`)` after the
+    /// reply was read to its end.
+    pub async fn collect<T2: FromReply, const N: usize, R: Request + ?Sized>(
+        &mut self,
+        request: &R,
+    ) -> Result<heapless::Vec<T2, N>, Error> {
+        let mut out = heapless::Vec::new();
+        let mut first_error = None;
+        let mut response = self.command(request).await?;
+        while let Some(row) = response.next().await {
+            let item = row.and_then(|row| T2::from_reply(&row));
+            match item {
+                Ok(item) => {
+                    if out.push(item).is_err() && first_error.is_none() {
+                        first_error = Some(Error::BufferTooSmall(Buffer::Rows));
+                    }
+                }
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    /// Sends `/quit`, waits for the router's `!fatal`, and gives the transport back.
+    pub async fn quit(mut self) -> Result<T, Error> {
+        match self.run(&["/quit"]).await {
+            Err(Error::Fatal(_)) | Err(Error::Closed) | Ok(_) => Ok(self.io),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn ready(&self) -> Result<(), Error> {
+        match self.state {
+            State::Ready => Ok(()),
+            State::Poisoned => Err(Error::Poisoned),
+            State::Closed => Err(Error::Closed),
+        }
+    }
+
+    fn take_tag(&mut self) -> u32 {
+        let tag = self.next_tag;
+        self.next_tag = self.next_tag.wrapping_add(1).max(1);
+        tag
+    }
+
+    async fn send_cancel(&mut self, tag: u32) -> Result<(), Error> {
+        let mut digits = itoa_buf();
+        let tag_text = fmt_u32(tag, &mut digits);
+        let words = [b"/cancel".as_slice(), b"=tag=".as_slice()];
+        let cancel = PrefixedWords {
+            words: &words[..],
+            values: [tag_text, b""],
+        };
+        let own = self.take_tag();
+        self.send(&cancel, own).await
+    }
+
+    /// Encodes `request` with `.tag=tag` and writes it in one write.
+    async fn send<R: Request + ?Sized>(&mut self, request: &R, tag: u32) -> Result<(), Error> {
+        let mut encoder = SentenceEncoder::new(self.tx);
+        request.encode(&mut encoder)?;
+        let mut digits = itoa_buf();
+        encoder.api_attribute("tag", fmt_u32(tag, &mut digits))?;
+        let len = encoder.finish()?.len();
+        self.state = State::Poisoned;
+        let written = self.io.write_all(&self.tx[..len]).await;
+        let flushed = match written {
+            Ok(()) => self.io.flush().await,
+            Err(e) => Err(e),
+        };
+        // Whole sentence out: the connection is in step again.
+        self.state = State::Ready;
+        flushed.map_err(|e| self.io_error(e.kind()))
+    }
+
+    fn io_error(&mut self, kind: embedded_io::ErrorKind) -> Error {
+        self.state = State::Closed;
+        Error::Io(kind)
+    }
+
+    /// Reads until a whole sentence is buffered.
+    async fn next_frame(&mut self) -> Result<Frame, Error> {
+        loop {
+            match self.rx.next_frame() {
+                Ok(Some(frame)) => return Ok(frame),
+                Ok(None) => {}
+                Err(e) => {
+                    let error = Error::from(e);
+                    if error.is_fatal() {
+                        self.state = State::Poisoned;
+                    }
+                    return Err(error);
+                }
+            }
+            let n = match self.io.read(self.rx.spare()).await {
+                Ok(0) => {
+                    self.state = State::Closed;
+                    return Err(Error::Closed);
+                }
+                Ok(n) => n,
+                Err(e) => return Err(self.io_error(e.kind())),
+            };
+            self.rx.commit(n);
+        }
+    }
+}
+
+/// The reply to one command: an async iterator of `!re` rows, borrowed from the receive
+/// buffer one at a time.
+///
+/// Traps are collected while reading: after the command's `!done`, [`next`](Self::next)
+/// yields the first trap as `Err(`[`Error::Trap`]`)` (with the count of others), then `None`.
+/// Dropping a `Response` early is safe: the rest of its reply is skipped, and a streaming
+/// command is cancelled before the client's next command.
+pub struct Response<'c, 'b, T: Read + Write> {
+    client: &'c mut Client<'b, T>,
+    tag: u32,
+    trap: Option<Trap>,
+    done: Option<Done>,
+    rows: u32,
+}
+
+/// What one reply sentence meant for the response reading it.
+enum Step {
+    Row(Frame),
+    Continue,
+    Finished,
+    Fail(Error),
+}
+
+impl<'b, T: Read + Write> Response<'_, 'b, T> {
+    /// The next row, an error, or `None` after the command's `!done`.
+    ///
+    /// **Cancel safety**: cancel-safe; a dropped call loses no row.
+    pub async fn next(&mut self) -> Option<Result<Reply<'_>, Error>> {
+        if self.done.is_some() {
+            return self.trap.take().map(|t| Err(Error::Trap(t)));
+        }
+        let frame = loop {
+            let frame = match self.client.next_frame().await {
+                Ok(frame) => frame,
+                Err(e) => {
+                    if e.is_fatal() {
+                        self.done = Some(Done::default());
+                    }
+                    return Some(Err(e));
+                }
+            };
+            match self.step(frame) {
+                Step::Row(frame) => break frame,
+                Step::Continue => {}
+                Step::Finished => return self.trap.take().map(|t| Err(Error::Trap(t))),
+                Step::Fail(e) => {
+                    self.done = Some(Done::default());
+                    return Some(Err(e));
+                }
+            }
+        };
+        self.rows += 1;
+        // `step` checked that this frame parses as a `!re`.
+        Reply::parse(self.client.rx.sentence(frame)).ok().map(Ok)
+    }
+
+    fn step(&mut self, frame: Frame) -> Step {
+        let reply = match Reply::parse(self.client.rx.sentence(frame)) {
+            Ok(reply) => reply,
+            Err(_) => {
+                warn!("dropping a sentence with an unknown reply word");
+                return Step::Continue;
+            }
+        };
+        if reply.kind() == ReplyKind::Fatal {
+            self.client.state = State::Closed;
+            let reason = reply.fatal_reason().unwrap_or_default();
+            return Step::Fail(Error::Fatal(message_from(reason)));
+        }
+        if let Some(tag) = reply.tag() {
+            if tag.parse::<u32>() != Some(self.tag) {
+                trace!("dropping a reply for another tag");
+                return Step::Continue;
+            }
+        }
+        match reply.kind() {
+            ReplyKind::Re => Step::Row(frame),
+            ReplyKind::Empty => Step::Continue,
+            ReplyKind::Trap => {
+                match &mut self.trap {
+                    Some(first) => first.more = first.more.saturating_add(1),
+                    None => {
+                        self.trap = Some(Trap {
+                            category: reply.trap_category(),
+                            message: message_from(reply.message()),
+                            more: 0,
+                        })
+                    }
+                }
+                Step::Continue
+            }
+            ReplyKind::Done => {
+                let mut done = Done::default();
+                if let Some(ret) = reply.ret() {
+                    match heapless::Vec::from_slice(ret.as_bytes()) {
+                        Ok(ret) => done.ret = Some(ret),
+                        Err(_) => {
+                            self.done = Some(done);
+                            return Step::Fail(Error::BufferTooSmall(Buffer::Field));
+                        }
+                    }
+                }
+                self.done = Some(done);
+                Step::Finished
+            }
+            ReplyKind::Fatal => Step::Continue,
+        }
+    }
+
+    /// How many rows were read so far.
+    pub fn rows(&self) -> u32 {
+        self.rows
+    }
+
+    /// The command's tag on the wire.
+    pub fn tag(&self) -> u32 {
+        self.tag
+    }
+
+    /// Reads the rest of the reply, skipping rows, and returns its `!done` or the first
+    /// error (a trap, or what ended the connection).
+    pub async fn finish(mut self) -> Result<Done, Error> {
+        self.finish_inner().await
+    }
+
+    /// Stops a streaming command: sends `/cancel` for its tag and reads until its `!done`.
+    /// The stream's `!trap` with category 2 ("interrupted") is the normal end and not an
+    /// error; the cancel's own `!done` may come before or after and is skipped.
+    pub async fn cancel(mut self) -> Result<(), Error> {
+        if self.done.is_some() {
+            return Ok(());
+        }
+        self.client.send_cancel(self.tag).await?;
+        match self.finish_inner().await {
+            Err(Error::Trap(trap))
+                if trap.category == Some(crate::TrapCategory::Interrupted) && trap.more == 0 =>
+            {
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        }
+    }
+
+    async fn finish_inner(&mut self) -> Result<Done, Error> {
+        let mut first_error = None;
+        while let Some(item) = self.next().await {
+            if let Err(e) = item {
+                if e.is_fatal() {
+                    return Err(e);
+                }
+                first_error.get_or_insert(e);
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(self.done.take().unwrap_or_default()),
+        }
+    }
+}
+
+impl<T: Read + Write> Drop for Response<'_, '_, T> {
+    fn drop(&mut self) {
+        if self.done.is_none() && self.client.state == State::Ready {
+            self.client.abandoned = Some(self.tag);
+        }
+    }
+}
+
+/// A path followed by words made of a fixed prefix and a value (`=password=` and its value).
+/// It has no `Debug`: the values may be secrets.
+struct PrefixedWords<'a> {
+    words: &'a [&'a [u8]],
+    values: [&'a [u8]; 2],
+}
+
+impl Request for PrefixedWords<'_> {
+    fn encode(&self, encoder: &mut SentenceEncoder<'_>) -> Result<(), crate::wire::WireError> {
+        let mut values = self.values.iter();
+        for (i, word) in self.words.iter().enumerate() {
+            if i == 0 {
+                encoder.word(word)?;
+            } else {
+                let value = values.next().copied().unwrap_or_default();
+                encoder.word_from_parts(&[word, value])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn auth_error(e: Error) -> Error {
+    match e {
+        Error::Trap(trap) => Error::AuthFailed(trap.message),
+        other => other,
+    }
+}
+
+fn itoa_buf() -> [u8; 10] {
+    [0; 10]
+}
+
+/// Writes `n` in decimal into `buf` and returns the digits.
+fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}

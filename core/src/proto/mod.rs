@@ -1,0 +1,39 @@
+//! The protocol layer, still without I/O: reply sentences, values, traps, login steps.
+
+mod login;
+mod message;
+mod reply;
+mod trap;
+mod value;
+
+pub use login::{challenge_response, ChallengeResponse};
+pub use message::{message_from, Message, MESSAGE_CAPACITY};
+pub(crate) use message::message_str;
+pub use reply::{split_attribute, Attributes, Reply, ReplyKind};
+pub use trap::{Trap, TrapCategory};
+pub use value::{windows_1252_byte, windows_1252_char, Chars, Value};
+
+/// Replies that make no sense at the protocol level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// A sentence opened with a word that is no reply word.
+    UnknownReply,
+    /// A login challenge (`=ret=` of `/login`) that is not an even number of hex digits.
+    BadChallenge,
+    /// A reply that is valid but not what this step expects (e.g. `!re` to `/login`).
+    UnexpectedReply,
+}
+
+impl core::fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::UnknownReply => "sentence does not start with a known reply word",
+            Self::BadChallenge => "login challenge is not hex",
+            Self::UnexpectedReply => "reply does not fit the command",
+        })
+    }
+}
+
+impl core::error::Error for ProtocolError {}

@@ -1,0 +1,147 @@
+//! A checked view over one encoded sentence.
+
+use super::length::{decode_length, LengthPrefix};
+use super::WireError;
+
+/// One sentence: a run of encoded words whose lengths were validated once, so reading its
+/// words can no longer fail.
+///
+/// The view borrows the bytes it was made from (usually the [`Decoder`](super::Decoder)'s
+/// buffer); the terminating zero-length word is not part of it.
+///
+/// ```
+/// use routeros_core::wire::Sentence;
+/// let bytes = [3, b'!', b'r', b'e', 5, b'=', b'a', b'=', b'b', b'c'];
+/// let sentence = Sentence::new_checked(&bytes).unwrap();
+/// let words: Vec<&[u8]> = sentence.words().collect();
+/// assert_eq!(words, [&b"!re"[..], &b"=a=bc"[..]]);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Sentence<'a> {
+    bytes: &'a [u8],
+    words: usize,
+}
+
+impl<'a> Sentence<'a> {
+    /// Validates `bytes` as a run of whole, non-empty words (no terminator) and wraps them.
+    pub fn new_checked(bytes: &'a [u8]) -> Result<Self, WireError> {
+        let mut pos = 0;
+        let mut words = 0;
+        while pos < bytes.len() {
+            match decode_length(&bytes[pos..])? {
+                LengthPrefix::Complete { len: 0, .. } => return Err(WireError::Malformed),
+                LengthPrefix::Complete { len, prefix } => {
+                    let next = pos
+                        .checked_add(prefix)
+                        .and_then(|p| p.checked_add(len as usize))
+                        .ok_or(WireError::Malformed)?;
+                    if next > bytes.len() {
+                        return Err(WireError::Malformed);
+                    }
+                    pos = next;
+                    words += 1;
+                }
+                LengthPrefix::Partial => return Err(WireError::Malformed),
+            }
+        }
+        Ok(Self { bytes, words })
+    }
+
+    /// Wraps bytes the caller has already validated word by word.
+    pub(crate) fn from_validated(bytes: &'a [u8], words: usize) -> Self {
+        Self { bytes, words }
+    }
+
+    /// The words, in order, as raw bytes.
+    pub fn words(&self) -> Words<'a> {
+        Words {
+            rest: self.bytes,
+            left: self.words,
+        }
+    }
+
+    /// How many words the sentence has.
+    pub fn len(&self) -> usize {
+        self.words
+    }
+
+    /// Whether the sentence has no words (never true for a sentence a decoder hands out).
+    pub fn is_empty(&self) -> bool {
+        self.words == 0
+    }
+
+    /// The first word (the reply word such as `!re`, or a command path).
+    pub fn first(&self) -> Option<&'a [u8]> {
+        self.words().next()
+    }
+
+    /// The encoded bytes of all words, without the terminator.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+}
+
+impl core::fmt::Debug for Sentence<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut list = f.debug_list();
+        for word in self.words() {
+            match secret_attribute(word) {
+                Some(name) => list.entry(&Redacted(name)),
+                None => list.entry(&crate::proto::Value::new(word)),
+            };
+        }
+        list.finish()
+    }
+}
+
+/// Iterator over the words of a [`Sentence`].
+#[derive(Clone)]
+pub struct Words<'a> {
+    rest: &'a [u8],
+    left: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.left == 0 {
+            return None;
+        }
+        // The sentence was validated when it was made, so this cannot fail; stop rather
+        // than panic if it ever did.
+        let LengthPrefix::Complete { len, prefix } = decode_length(self.rest).ok()? else {
+            return None;
+        };
+        let word = self.rest.get(prefix..prefix + len as usize)?;
+        self.rest = &self.rest[prefix + len as usize..];
+        self.left -= 1;
+        Some(word)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Words<'_> {}
+
+/// Attribute names whose values are secrets and never printed.
+const SECRET_ATTRIBUTES: [&[u8]; 3] = [b"=password=", b"=response=", b"=passphrase="];
+
+/// If `word` is an attribute carrying a secret, the `=name=` part of it.
+fn secret_attribute(word: &[u8]) -> Option<&'static [u8]> {
+    SECRET_ATTRIBUTES
+        .iter()
+        .copied()
+        .find(|prefix| word.starts_with(prefix))
+}
+
+/// Prints `=name=` followed by a redaction marker.
+struct Redacted(&'static [u8]);
+
+impl core::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "\"{}<redacted>\"", crate::proto::Value::new(self.0))
+    }
+}
