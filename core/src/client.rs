@@ -56,7 +56,7 @@ enum State {
 /// # async fn demo<T: embedded_io_async::Read + embedded_io_async::Write>(io: T) -> Result<(), routeros_core::Error> {
 /// use routeros_core::Client;
 /// let (mut rx, mut tx) = ([0u8; 4096], [0u8; 512]);
-/// let mut client = Client::new(io, &mut rx, &mut tx);
+/// let mut client = Client::new(io, &mut rx[..], &mut tx[..]);
 /// client.login("admin", "secret").await?;
 /// let mut rows = client.command(&["/interface/print", "?type=ether"]).await?;
 /// while let Some(row) = rows.next().await {
@@ -68,10 +68,10 @@ enum State {
 /// }
 /// # Ok(()) }
 /// ```
-pub struct Client<'b, T> {
+pub struct Client<T, B> {
     io: T,
-    rx: Decoder<'b>,
-    tx: &'b mut [u8],
+    rx: Decoder<B>,
+    tx: B,
     state: State,
     next_tag: u32,
     /// A command whose response was dropped before its `!done`; cancelled before the next
@@ -79,9 +79,10 @@ pub struct Client<'b, T> {
     abandoned: Option<u32>,
 }
 
-impl<'b, T: Read + Write> Client<'b, T> {
-    /// A client over `io`, receiving into `rx` and encoding commands into `tx`.
-    pub fn new(io: T, rx: &'b mut [u8], tx: &'b mut [u8]) -> Self {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
+    /// A client over `io`, receiving into `rx` and encoding commands into `tx`. Both buffers
+    /// are of one type `B`: `&mut [u8]` slices, arrays of one size, or owned buffers.
+    pub fn new(io: T, rx: B, tx: B) -> Self {
         Self {
             io,
             rx: Decoder::new(rx),
@@ -145,7 +146,7 @@ impl<'b, T: Read + Write> Client<'b, T> {
     pub async fn command<R: Request + ?Sized>(
         &mut self,
         request: &R,
-    ) -> Result<Response<'_, 'b, T>, Error> {
+    ) -> Result<Response<'_, T, B>, Error> {
         self.ready()?;
         if let Some(tag) = self.abandoned.take() {
             self.send_cancel(tag).await?;
@@ -232,13 +233,13 @@ impl<'b, T: Read + Write> Client<'b, T> {
 
     /// Encodes `request` with `.tag=tag` and writes it in one write.
     async fn send<R: Request + ?Sized>(&mut self, request: &R, tag: u32) -> Result<(), Error> {
-        let mut encoder = SentenceEncoder::new(self.tx);
+        let mut encoder = SentenceEncoder::new(self.tx.as_mut());
         request.encode(&mut encoder)?;
         let mut digits = itoa_buf();
         encoder.api_attribute("tag", fmt_u32(tag, &mut digits))?;
         let len = encoder.finish()?.len();
         self.state = State::Poisoned;
-        let written = self.io.write_all(&self.tx[..len]).await;
+        let written = self.io.write_all(&self.tx.as_ref()[..len]).await;
         let flushed = match written {
             Ok(()) => self.io.flush().await,
             Err(e) => Err(e),
@@ -287,8 +288,8 @@ impl<'b, T: Read + Write> Client<'b, T> {
 /// yields the first trap as `Err(`[`Error::Trap`]`)` (with the count of others), then `None`.
 /// Dropping a `Response` early is safe: the rest of its reply is skipped, and a streaming
 /// command is cancelled before the client's next command.
-pub struct Response<'c, 'b, T: Read + Write> {
-    client: &'c mut Client<'b, T>,
+pub struct Response<'c, T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> {
+    client: &'c mut Client<T, B>,
     tag: u32,
     trap: Option<Trap>,
     done: Option<Done>,
@@ -303,7 +304,7 @@ enum Step {
     Fail(Error),
 }
 
-impl<'b, T: Read + Write> Response<'_, 'b, T> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Response<'_, T, B> {
     /// The next row, an error, or `None` after the command's `!done`.
     ///
     /// **Cancel safety**: cancel-safe; a dropped call loses no row.
@@ -440,7 +441,7 @@ impl<'b, T: Read + Write> Response<'_, 'b, T> {
     }
 }
 
-impl<T: Read + Write> Drop for Response<'_, '_, T> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Drop for Response<'_, T, B> {
     fn drop(&mut self) {
         if self.done.is_none() && self.client.state == State::Ready {
             self.client.abandoned = Some(self.tag);

@@ -28,8 +28,8 @@ use super::{Sentence, WireError};
 /// assert_eq!(sentence.first(), Some(&b"!done"[..]));
 /// assert!(decoder.next_sentence().unwrap().is_none());
 /// ```
-pub struct Decoder<'b> {
-    buf: &'b mut [u8],
+pub struct Decoder<B> {
+    buf: B,
     /// First byte not yet handed out.
     start: usize,
     /// End of the bytes received so far.
@@ -50,9 +50,10 @@ enum Skip {
     Word(u32),
 }
 
-impl<'b> Decoder<'b> {
-    /// A decoder reading into `buf`. The buffer bounds the largest sentence it can hand out.
-    pub fn new(buf: &'b mut [u8]) -> Self {
+impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
+    /// A decoder reading into `buf` (a `&mut [u8]`, an array, or any owned byte buffer). The
+    /// buffer bounds the largest sentence it can hand out.
+    pub fn new(buf: B) -> Self {
         Self {
             buf,
             start: 0,
@@ -65,7 +66,7 @@ impl<'b> Decoder<'b> {
 
     /// Capacity of the buffer: the largest sentence (encoded, with terminator) that fits.
     pub fn capacity(&self) -> usize {
-        self.buf.len()
+        self.buf.as_ref().len()
     }
 
     /// Bytes received but not yet handed out as sentences.
@@ -90,17 +91,17 @@ impl<'b> Decoder<'b> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-        } else if self.start > 0 && self.buf.len() - self.end < self.buf.len() / 2 {
-            self.buf.copy_within(self.start..self.end, 0);
+        } else if self.start > 0 && self.buf.as_ref().len() - self.end < self.buf.as_ref().len() / 2 {
+            self.buf.as_mut().copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
         }
-        &mut self.buf[self.end..]
+        &mut self.buf.as_mut()[self.end..]
     }
 
     /// Records that `n` bytes were written at the start of [`spare`](Self::spare).
     pub fn commit(&mut self, n: usize) {
-        self.end = (self.end + n).min(self.buf.len());
+        self.end = (self.end + n).min(self.buf.as_ref().len());
     }
 
     /// Copies as much of `bytes` as fits into the buffer; returns how many were taken.
@@ -151,7 +152,7 @@ impl<'b> Decoder<'b> {
                     whole_words_end,
                     too_large,
                 } => {
-                    let full = self.start == 0 && self.end == self.buf.len();
+                    let full = self.start == 0 && self.end == self.buf.as_ref().len();
                     if too_large || full {
                         self.start = whole_words_end;
                         self.skip = Skip::Boundary;
@@ -167,7 +168,7 @@ impl<'b> Decoder<'b> {
     /// A frame from an earlier call gives an empty sentence rather than wrong bytes when it
     /// no longer fits the buffered data.
     pub fn sentence(&self, frame: Frame) -> Sentence<'_> {
-        match self.buf.get(frame.start..frame.start + frame.body) {
+        match self.buf.as_ref().get(frame.start..frame.start + frame.body) {
             Some(bytes) if frame.start + frame.body < self.end => {
                 Sentence::from_validated(bytes, frame.words)
             }
@@ -180,7 +181,7 @@ impl<'b> Decoder<'b> {
         let mut pos = self.start;
         let mut words = 0;
         loop {
-            let prefix = decode_length(&self.buf[pos..self.end]).inspect_err(|&e| {
+            let prefix = decode_length(&self.buf.as_ref()[pos..self.end]).inspect_err(|&e| {
                 self.failed = Some(e);
             })?;
             let LengthPrefix::Complete { len, prefix } = prefix else {
@@ -205,7 +206,7 @@ impl<'b> Decoder<'b> {
                 let needed = word_end + 1 - self.start as u64;
                 return Ok(Scan::Incomplete {
                     whole_words_end: pos,
-                    too_large: needed > self.buf.len() as u64,
+                    too_large: needed > self.buf.as_ref().len() as u64,
                 });
             }
             pos = word_end as usize;
@@ -230,7 +231,7 @@ impl<'b> Decoder<'b> {
                     self.skip = Skip::Boundary;
                 }
                 Skip::Boundary => {
-                    let prefix = decode_length(&self.buf[self.start..self.end])
+                    let prefix = decode_length(&self.buf.as_ref()[self.start..self.end])
                         .inspect_err(|&e| self.failed = Some(e))?;
                     match prefix {
                         LengthPrefix::Partial => return Ok(false),
@@ -282,7 +283,7 @@ mod tests {
         enc.finish().unwrap().len()
     }
 
-    fn collect<'a>(decoder: &mut Decoder<'_>, out: &mut std::vec::Vec<std::vec::Vec<std::vec::Vec<u8>>>) -> Result<(), WireError> {
+    fn collect<B: AsRef<[u8]> + AsMut<[u8]>>(decoder: &mut Decoder<B>, out: &mut std::vec::Vec<std::vec::Vec<std::vec::Vec<u8>>>) -> Result<(), WireError> {
         while let Some(s) = decoder.next_sentence()? {
             out.push(s.words().map(|w| w.to_vec()).collect());
         }
