@@ -1,0 +1,58 @@
+use embedded_io_async::{Read, Write};
+
+use super::{flag, number, text, ItemId, Text};
+use crate::{Client, Error, FromReply, Reply};
+
+/// One row of `/ip/firewall/filter/print`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterRule {
+    /// `.id`.
+    pub id: ItemId,
+    /// `chain`, e.g. `input`, `forward`.
+    pub chain: Text<32>,
+    /// `action`, e.g. `accept`, `drop`.
+    pub action: Text<32>,
+    /// `protocol`.
+    pub protocol: Text<16>,
+    /// `src-address`.
+    pub src_address: Text<64>,
+    /// `dst-address`.
+    pub dst_address: Text<64>,
+    /// `dst-port`.
+    pub dst_port: Text<64>,
+    /// `disabled`.
+    pub disabled: bool,
+    /// `bytes` counted.
+    pub bytes: Option<u64>,
+    /// `packets` counted.
+    pub packets: Option<u64>,
+    /// `comment`.
+    pub comment: Text<128>,
+}
+
+impl FromReply for FilterRule {
+    fn from_reply(row: &Reply<'_>) -> Result<Self, Error> {
+        Ok(Self {
+            id: text(row, ".id")?,
+            chain: text(row, "chain")?,
+            action: text(row, "action")?,
+            protocol: text(row, "protocol")?,
+            src_address: text(row, "src-address")?,
+            dst_address: text(row, "dst-address")?,
+            dst_port: text(row, "dst-port")?,
+            disabled: flag(row, "disabled"),
+            bytes: number(row, "bytes"),
+            packets: number(row, "packets"),
+            comment: text(row, "comment")?,
+        })
+    }
+}
+
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
+    /// All firewall filter rules (`/ip/firewall/filter/print`), at most `N`.
+    pub async fn list_firewall_rules<const N: usize>(
+        &mut self,
+    ) -> Result<heapless::Vec<FilterRule, N>, Error> {
+        self.collect(&["/ip/firewall/filter/print"]).await
+    }
+}
