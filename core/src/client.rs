@@ -135,7 +135,9 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
         };
         let done = self.run(&md5).await.map_err(auth_error)?;
         if done.ret().is_some() {
-            return Err(Error::AuthFailed(message_str("router answered the response with another challenge")));
+            return Err(Error::AuthFailed(message_str(
+                "router answered the response with another challenge",
+            )));
         }
         Ok(())
     }

@@ -104,7 +104,9 @@ impl core::fmt::Display for Error {
             Self::Wire(e) => write!(f, "wire error: {e}"),
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::BufferTooSmall(which) => write!(f, "buffer too small: {which:?}"),
-            Self::Poisoned => f.write_str("connection is in an unknown state and must be reconnected"),
+            Self::Poisoned => {
+                f.write_str("connection is in an unknown state and must be reconnected")
+            }
             Self::Io(kind) => write!(f, "I/O error: {kind:?}"),
             Self::Cancelled => f.write_str("cancelled"),
             Self::StaleHandle => f.write_str("handle refers to a finished or reused slot"),

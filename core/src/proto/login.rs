@@ -93,10 +93,19 @@ mod tests {
 
     #[test]
     fn bad_challenges() {
-        assert_eq!(challenge_response(b"", b"abc"), Err(ProtocolError::BadChallenge));
-        assert_eq!(challenge_response(b"", b"zz"), Err(ProtocolError::BadChallenge));
+        assert_eq!(
+            challenge_response(b"", b"abc"),
+            Err(ProtocolError::BadChallenge)
+        );
+        assert_eq!(
+            challenge_response(b"", b"zz"),
+            Err(ProtocolError::BadChallenge)
+        );
         let long = [b'a'; 200];
-        assert_eq!(challenge_response(b"", &long), Err(ProtocolError::BadChallenge));
+        assert_eq!(
+            challenge_response(b"", &long),
+            Err(ProtocolError::BadChallenge)
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ mod trap;
 mod value;
 
 pub use login::{challenge_response, ChallengeResponse};
-pub use message::{message_from, Message, MESSAGE_CAPACITY};
 pub(crate) use message::message_str;
+pub use message::{message_from, Message, MESSAGE_CAPACITY};
 pub use reply::{split_attribute, Attributes, Reply, ReplyKind};
 pub use trap::{Trap, TrapCategory};
 pub use value::{windows_1252_byte, windows_1252_char, Chars, Value};

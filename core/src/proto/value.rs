@@ -166,7 +166,14 @@ mod tests {
 
     #[test]
     fn bools() {
-        for (text, want) in [("yes", Some(true)), ("true", Some(true)), ("no", Some(false)), ("false", Some(false)), ("", None), ("Yes", None)] {
+        for (text, want) in [
+            ("yes", Some(true)),
+            ("true", Some(true)),
+            ("no", Some(false)),
+            ("false", Some(false)),
+            ("", None),
+            ("Yes", None),
+        ] {
             assert_eq!(Value::new(text.as_bytes()).to_bool(), want);
         }
     }

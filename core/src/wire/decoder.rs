@@ -91,7 +91,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-        } else if self.start > 0 && self.buf.as_ref().len() - self.end < self.buf.as_ref().len() / 2 {
+        } else if self.start > 0 && self.buf.as_ref().len() - self.end < self.buf.as_ref().len() / 2
+        {
             self.buf.as_mut().copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
@@ -283,7 +284,10 @@ mod tests {
         enc.finish().unwrap().len()
     }
 
-    fn collect<B: AsRef<[u8]> + AsMut<[u8]>>(decoder: &mut Decoder<B>, out: &mut std::vec::Vec<std::vec::Vec<std::vec::Vec<u8>>>) -> Result<(), WireError> {
+    fn collect<B: AsRef<[u8]> + AsMut<[u8]>>(
+        decoder: &mut Decoder<B>,
+        out: &mut std::vec::Vec<std::vec::Vec<std::vec::Vec<u8>>>,
+    ) -> Result<(), WireError> {
         while let Some(s) = decoder.next_sentence()? {
             out.push(s.words().map(|w| w.to_vec()).collect());
         }

@@ -148,10 +148,7 @@ mod tests {
         enc.attribute("name", b"admin").unwrap();
         enc.api_attribute("tag", b"1").unwrap();
         let out = enc.finish().unwrap();
-        assert_eq!(
-            out,
-            b"\x06/login\x0b=name=admin\x06.tag=1\x00".as_slice()
-        );
+        assert_eq!(out, b"\x06/login\x0b=name=admin\x06.tag=1\x00".as_slice());
     }
 
     #[test]

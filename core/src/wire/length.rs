@@ -176,17 +176,26 @@ mod tests {
     #[test]
     fn control_bytes_are_rejected() {
         for b in 0xF8..=0xFFu8 {
-            assert_eq!(decode_length(&[b, 0, 0, 0, 0]), Err(WireError::ControlByte(b)));
+            assert_eq!(
+                decode_length(&[b, 0, 0, 0, 0]),
+                Err(WireError::ControlByte(b))
+            );
         }
         // 0xF1..=0xF7 are not lengths either.
         for b in 0xF1..=0xF7u8 {
-            assert_eq!(decode_length(&[b, 0, 0, 0, 0]), Err(WireError::ControlByte(b)));
+            assert_eq!(
+                decode_length(&[b, 0, 0, 0, 0]),
+                Err(WireError::ControlByte(b))
+            );
         }
     }
 
     #[test]
     fn too_small_output_is_an_error() {
         let mut out = [0u8; 1];
-        assert_eq!(encode_length(0x80, &mut out), Err(WireError::BufferTooSmall));
+        assert_eq!(
+            encode_length(0x80, &mut out),
+            Err(WireError::BufferTooSmall)
+        );
     }
 }

@@ -36,8 +36,13 @@ pub enum WireError {
 impl core::fmt::Display for WireError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Self::ControlByte(b) => write!(f, "reserved control byte 0x{b:02X} where a word length was expected"),
-            Self::SentenceTooLarge => f.write_str("received sentence is larger than the receive buffer"),
+            Self::ControlByte(b) => write!(
+                f,
+                "reserved control byte 0x{b:02X} where a word length was expected"
+            ),
+            Self::SentenceTooLarge => {
+                f.write_str("received sentence is larger than the receive buffer")
+            }
             Self::BufferTooSmall => f.write_str("buffer too small for the sentence"),
             Self::EmptyWord => f.write_str("a word cannot be empty"),
             Self::Malformed => f.write_str("bytes are not a run of whole words"),
