@@ -3,7 +3,7 @@
 use super::Value;
 
 /// How many bytes of a message an error keeps.
-pub const MESSAGE_CAPACITY: usize = 128;
+pub const MESSAGE_CAPACITY: usize = 96;
 
 /// Text copied from the router (a trap message, a fatal reason), decoded as UTF-8 or else
 /// Windows-1252, cut at a character boundary if longer than [`MESSAGE_CAPACITY`] bytes (the
@@ -17,7 +17,7 @@ pub type Message = heapless::String<MESSAGE_CAPACITY>;
 /// assert_eq!(message_from(Value::new(b"no such item")).as_str(), "no such item");
 /// let long = [b'a'; 300];
 /// let m = message_from(Value::new(&long));
-/// assert!(m.len() <= 128 && m.ends_with('…'));
+/// assert!(m.len() <= 96 && m.ends_with('…'));
 /// ```
 pub fn message_from(value: Value<'_>) -> Message {
     let mut out = Message::new();
