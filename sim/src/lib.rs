@@ -1,0 +1,216 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+mod codec;
+mod commands;
+mod conn;
+mod model;
+mod query;
+mod reply;
+mod streams;
+mod tls;
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+pub use tls::TlsConfig;
+
+/// How a simulator behaves: credentials, RouterOS version quirks, data sizes and faults.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The user that may log in. Default `admin`.
+    pub username: String,
+    /// That user's password. Default empty.
+    pub password: String,
+    /// Speak only the pre-6.43 MD5 challenge login (`/login` → `!done =ret=challenge`).
+    pub legacy_login: bool,
+    /// RouterOS 7.18+: a `print` with no rows answers `!empty` and then `!done`.
+    pub empty_replies: bool,
+    /// Rows in `/ip/firewall/address-list`; 0 means 16.
+    pub address_list_rows: usize,
+    /// Faults to inject.
+    pub faults: Faults,
+    /// Order of the three replies a `/cancel` of a running command produces.
+    pub reply_order: ReplyOrder,
+    /// Serve the API over TLS (API-SSL) with this certificate.
+    pub tls: Option<TlsConfig>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            username: "admin".to_string(),
+            password: String::new(),
+            legacy_login: false,
+            empty_replies: false,
+            address_list_rows: 0,
+            faults: Faults::default(),
+            reply_order: ReplyOrder::Documented,
+            tls: None,
+        }
+    }
+}
+
+impl SimConfig {
+    /// Rows the address list has once the `0 → 16` default is applied.
+    pub fn effective_address_list_rows(&self) -> usize {
+        if self.address_list_rows == 0 {
+            16
+        } else {
+            self.address_list_rows
+        }
+    }
+}
+
+/// Faults the simulator can inject, to test a client's error paths.
+#[derive(Debug, Default, Clone)]
+pub struct Faults {
+    /// Write replies in chunks of at most this many bytes, each written and flushed
+    /// separately.
+    pub fragment: Option<usize>,
+    /// Wait this long before each reply sentence of ordinary (non-streaming) commands.
+    /// Login, `/cancel` and streams are not delayed.
+    pub delay_ms: u64,
+    /// On a `print`, after this many `!re` rows write half of the next sentence and close the
+    /// socket.
+    pub disconnect_after_rows: Option<usize>,
+    /// `ether1`'s `comment` is a word (`=comment=...`) of exactly this many bytes.
+    pub oversize_word: Option<usize>,
+    /// `ether2`'s comment is the Windows-1252 bytes `b"Caf\xe9 \x80 r\xe9seau"` (not UTF-8).
+    pub non_utf8: bool,
+    /// After this many commands following login, send an unprompted `!fatal`
+    /// `router is shutting down` and close.
+    pub fatal_after_commands: Option<usize>,
+}
+
+/// The order of the replies to `/cancel =tag=X .tag=C` while command `X` is running.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReplyOrder {
+    /// As MikroTik documents it: `!trap .tag=X` (interrupted), `!done .tag=C`, `!done .tag=X`.
+    #[default]
+    Documented,
+    /// The cancel's own `!done .tag=C` first, then the stream's trap and done.
+    CancelDoneFirst,
+    /// The stream's trap and `!done .tag=X` first, then `!done .tag=C`.
+    StreamDoneFirst,
+}
+
+/// Entry point: starts simulators.
+#[derive(Debug)]
+pub struct Simulator;
+
+impl Simulator {
+    /// Starts a simulator listening on `listen` inside the current tokio runtime.
+    ///
+    /// Returns once the socket is bound; connections are served by tasks of that runtime.
+    pub async fn start(config: SimConfig, listen: SocketAddr) -> std::io::Result<SimHandle> {
+        let acceptor = tls::acceptor(config.tls.as_ref())?;
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let shared = conn::Shared::new(config);
+        let task = tokio::spawn(conn::accept_loop(listener, shared.clone(), acceptor));
+        Ok(SimHandle {
+            addr,
+            shared,
+            stopper: Some(Stopper::Task(task)),
+        })
+    }
+
+    /// Starts a simulator on `127.0.0.1` (a free port) with its own runtime on a background
+    /// thread. Usable from plain code and from inside any runtime.
+    pub fn spawn(config: SimConfig) -> std::io::Result<SimHandle> {
+        let acceptor = tls::acceptor(config.tls.as_ref())?;
+        let std_listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let shared = conn::Shared::new(config);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("routeros-sim")
+            .enable_all()
+            .build()?;
+        let for_thread = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("routeros-sim".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    if let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) {
+                        conn::accept_loop(listener, for_thread, acceptor).await;
+                    }
+                });
+                // Dropping the runtime drops every connection task and so closes the sockets.
+                drop(runtime);
+            })?;
+        Ok(SimHandle {
+            addr,
+            shared,
+            stopper: Some(Stopper::Thread(thread)),
+        })
+    }
+}
+
+#[derive(Debug)]
+enum Stopper {
+    Task(tokio::task::JoinHandle<()>),
+    Thread(std::thread::JoinHandle<()>),
+}
+
+/// A running simulator. Dropping it shuts the simulator down.
+pub struct SimHandle {
+    addr: SocketAddr,
+    shared: Arc<conn::Shared>,
+    stopper: Option<Stopper>,
+}
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle")
+            .field("addr", &self.addr)
+            .field("connections_accepted", &self.connections_accepted())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimHandle {
+    /// The address the simulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How many connections have been accepted so far.
+    pub fn connections_accepted(&self) -> usize {
+        self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Closes every live connection now; the simulator keeps listening.
+    pub fn disconnect_all(&self) {
+        self.shared.disconnect.send_modify(|g| *g += 1);
+    }
+
+    /// Stops listening and closes all connections (the same happens on drop).
+    ///
+    /// For a simulator made by [`Simulator::spawn`] this waits for its thread to end; for one
+    /// made by [`Simulator::start`] the listener closes as soon as its task next runs.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.shared.shutdown.send(true);
+        self.shared.disconnect.send_modify(|g| *g += 1);
+        match self.stopper.take() {
+            Some(Stopper::Task(task)) => task.abort(),
+            Some(Stopper::Thread(thread)) => {
+                let _ = thread.join();
+            }
+            None => {}
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
