@@ -86,6 +86,18 @@ fn compare(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     }
 }
 
+/// Equality as RouterOS compares typed values: booleans match in either spelling
+/// (`yes`/`true`, `no`/`false`), everything else byte for byte.
+fn equal(have: &[u8], want: &[u8]) -> bool {
+    match (
+        crate::model::parse_bool(have),
+        crate::model::parse_bool(want),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => have == want,
+    }
+}
+
 /// A stack of booleans with an infinite run of `true` below its bottom.
 struct Stack(Vec<bool>);
 
@@ -165,7 +177,7 @@ pub fn matches(query: &[QueryWord], row: &Row) -> bool {
         match w {
             QueryWord::Has(n) => stack.push(row.get(n).is_some()),
             QueryWord::Lacks(n) => stack.push(row.get(n).is_none()),
-            QueryWord::Eq(n, v) => stack.push(row.get(n).unwrap_or(b"") == v.as_slice()),
+            QueryWord::Eq(n, v) => stack.push(equal(row.get(n).unwrap_or(b""), v)),
             QueryWord::Lt(n, v) => stack.push(
                 row.get(n)
                     .is_some_and(|x| compare(x, v) == std::cmp::Ordering::Less),
@@ -269,6 +281,10 @@ mod tests {
         assert!(matches(&q(&["?-comment"]), &without));
         assert!(matches(&q(&["?comment="]), &without));
         assert!(!matches(&q(&["?comment="]), &with));
+        let flag = row(&[("disabled", "false")]);
+        assert!(matches(&q(&["?disabled=no"]), &flag));
+        assert!(matches(&q(&["?disabled=false"]), &flag));
+        assert!(!matches(&q(&["?disabled=yes"]), &flag));
     }
 
     #[test]
