@@ -50,9 +50,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// State for a new simulator. The plain address-list reply is encoded here, once, so
+    /// that no `print` pays for it.
     pub fn new(config: SimConfig) -> Arc<Shared> {
         let db = Db::new(&config.faults);
-        Arc::new(Shared {
+        let shared = Arc::new(Shared {
             config,
             db: Mutex::new(db),
             changes: broadcast::channel(1024).0,
@@ -61,7 +63,9 @@ impl Shared {
             shutdown: watch::channel(false).0,
             disconnect: watch::channel(0).0,
             seed: AtomicU64::new(1),
-        })
+        });
+        commands::address_list(&shared);
+        shared
     }
 
     /// Locks the model (a poisoned lock is still used: the model stays consistent per call).

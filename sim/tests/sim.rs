@@ -828,7 +828,7 @@ fn address_list_plain_tagged_and_filtered() {
         "=.proplist=list,address",
     ]);
     assert_eq!(r[0][0], "!re");
-    assert_eq!(r[0][1], "=list=allowlist");
+    assert_eq!(r[0][1], "=list=allow");
     assert_eq!(r.len(), 2);
 
     let h = sim(SimConfig::default());
