@@ -93,6 +93,8 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
 }
 
 /// Accepts connections until shutdown.
+// Without the `tls` feature the acceptor type is uninhabited, so its branch is dead code.
+#[cfg_attr(not(feature = "tls"), allow(unused_variables, unreachable_code))]
 pub(crate) async fn accept_loop(
     listener: tokio::net::TcpListener,
     shared: Arc<Shared>,

@@ -14,6 +14,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+#[cfg(feature = "tls")]
+pub use tls::self_signed_cert;
 pub use tls::TlsConfig;
 
 /// How a simulator behaves: credentials, RouterOS version quirks, data sizes and faults.
