@@ -335,18 +335,23 @@ where
         commands: 0,
     };
     let mut buf: Vec<u8> = Vec::with_capacity(8192);
-    let end = loop {
-        tokio::select! {
-            r = rd.read_buf(&mut buf) => match r {
-                Ok(0) | Err(_) => break End::Abort,
+    // The kill signals also interrupt a command that waits for the writer (a client that does
+    // not read), so `disconnect_all` always closes every connection.
+    let work = async {
+        loop {
+            match rd.read_buf(&mut buf).await {
+                Ok(0) | Err(_) => return End::Abort,
                 Ok(_) => {}
-            },
-            _ = disconnect.changed() => break End::Abort,
-            _ = stopped(&mut shutdown) => break End::Abort,
+            }
+            if let Some(end) = conn.drain(&mut buf).await {
+                return end;
+            }
         }
-        if let Some(end) = conn.drain(&mut buf).await {
-            break end;
-        }
+    };
+    let end = tokio::select! {
+        end = work => end,
+        _ = disconnect.changed() => End::Abort,
+        _ = stopped(&mut shutdown) => End::Abort,
     };
     conn.registry.abort_all();
     match end {
@@ -715,6 +720,75 @@ mod tests {
             md5_response(b"passTest", &[0xab, 0xc1, 0x23]),
             "0021277bff9ac7caf06aa608e46616d47f"
         );
+    }
+
+    /// Records the size of every write.
+    struct Recorder(Arc<Mutex<Vec<Vec<u8>>>>);
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.0.lock().unwrap().push(buf.to_vec());
+            std::task::Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    fn written(fragment: Option<usize>, msgs: Vec<Out>) -> Vec<Vec<u8>> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel(16);
+        rt.block_on(async {
+            for m in msgs {
+                tx.send(m).await.unwrap();
+            }
+            drop(tx);
+            writer(Recorder(log.clone()), rx, fragment).await;
+        });
+        let out = log.lock().unwrap().clone();
+        out
+    }
+
+    #[test]
+    fn writer_coalesces_sentences() {
+        let a = Reply::default().done();
+        let msgs = (0..10).map(|_| Out::Data(a.clone())).collect();
+        let writes = written(None, msgs);
+        assert_eq!(writes.len(), 1, "ten queued sentences go out in one write");
+        assert_eq!(writes[0], a.repeat(10));
+    }
+
+    #[test]
+    fn writer_fragments() {
+        let a = Reply::new(Some(b"7".to_vec())).trap(Some(2), "interrupted");
+        let shared = Arc::new(a.clone());
+        let writes = written(
+            Some(3),
+            vec![
+                Out::Data(a.clone()),
+                Out::Slice(shared, 0..a.len()),
+                Out::Close,
+                Out::Data(a.clone()),
+            ],
+        );
+        assert!(writes.iter().all(|w| !w.is_empty() && w.len() <= 3));
+        assert_eq!(writes.concat(), a.repeat(2), "nothing after Close");
     }
 
     #[test]
