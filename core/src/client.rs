@@ -24,6 +24,13 @@ impl Done {
     pub fn ret(&self) -> Option<Value<'_>> {
         self.ret.as_deref().map(Value::new)
     }
+
+    /// A `!done` carrying `ret`; `None` if longer than [`RET_CAPACITY`].
+    pub(crate) fn with_ret(ret: &[u8]) -> Option<Self> {
+        heapless::Vec::from_slice(ret)
+            .ok()
+            .map(|ret| Self { ret: Some(ret) })
+    }
 }
 
 /// Builds an owned value from a `!re` row; used by [`Client::collect`].

@@ -12,8 +12,10 @@ mod fmt;
 pub mod client;
 mod error;
 pub mod helpers;
+pub mod mux;
 pub mod proto;
 mod request;
+pub mod telemetry;
 pub mod wire;
 
 pub use client::{Client, Done, FromReply, Response};

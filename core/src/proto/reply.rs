@@ -57,6 +57,14 @@ impl<'a> Reply<'a> {
         Ok(Self { kind, sentence })
     }
 
+    /// A `!re` reply from a sentence the caller already checked opens with `!re`.
+    pub(crate) fn row(sentence: Sentence<'a>) -> Self {
+        Self {
+            kind: ReplyKind::Re,
+            sentence,
+        }
+    }
+
     /// Which reply this is.
     pub fn kind(&self) -> ReplyKind {
         self.kind

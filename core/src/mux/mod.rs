@@ -1,0 +1,1140 @@
+//! Many commands at once on one connection: tagged multiplexing, streams with cancel.
+//!
+//! [`Mux`] runs up to `N` commands and streams at the same time over one connection, in
+//! memory fixed at compile time: `N` slots of `S` bytes each, plus the caller's receive and
+//! send buffers. Every command is tagged; replies are routed to their slot by tag.
+//!
+//! # Design: whoever polls drives the I/O
+//!
+//! There is no background task. A handle that needs data takes the reader (if no one else
+//! holds it), decodes whatever sentences are buffered, copies each one into the bounded
+//! buffer of the slot its tag names, wakes that slot's handle, and reads more until its own
+//! slot has something. Whoever holds the reader also writes pending `/cancel`s. Writes are
+//! serialized, so sentences never interleave; a write cut short (its future dropped) is
+//! finished by the next writer before anything else, so dropping any future of this module
+//! never leaves half a sentence on the wire.
+//!
+//! - A tag names its slot and the slot's *generation* (see [`SlotId`]): replies for unknown or
+//!   finished commands, and replies to `/cancel`s, are dropped without harming the connection.
+//! - A slot is registered before its command is written, so replies that arrive before the
+//!   write finishes are routed correctly.
+//! - All slots busy: [`Mux::command`] and [`Mux::stream`] fail with
+//!   [`Error::SlotsExhausted`]; [`Mux::command_wait`], [`Mux::stream_wait`] and [`Mux::run`]
+//!   wait for a slot.
+//! - The transport comes as two halves (`R: Read`, `W: Write`): embassy-net's
+//!   `TcpSocket::split`, tokio's `TcpStream::into_split` wrapped in `embedded-io-adapters`, a
+//!   TLS stream's halves. The read half's `read` must be cancel-safe (dropping a pending read
+//!   loses no bytes), as it is for those.
+//!
+//! # Executors, `Send` and `Sync`
+//!
+//! The state lives in `Cell`/`RefCell`: a `Mux` is `!Sync`, so every future using it runs on
+//! one thread: several futures of one task (`join`, `select`), or several tasks of a
+//! single-threaded executor (embassy, `wasm-bindgen-futures`, tokio's `current_thread`
+//! runtime or `LocalSet`). It is `Send` when its halves and telemetry are, so it can be moved
+//! to the thread that will use it. No allocation, no `unsafe`, no critical sections.
+//!
+//! A future that holds the reader is always one that is being polled: a handle's `next`
+//! future, when dropped, gives the reader back. A future that is kept but never polled again
+//! (not dropped) while it holds the reader stalls the others; the usual rule for async locks.
+//!
+//! # Bounded buffers and slow consumers
+//!
+//! Each slot queues whole reply sentences in `S` bytes (each costs its encoded size plus
+//! [`ENTRY_OVERHEAD`]). What happens when it is full:
+//!
+//! - **Streams** drop their *oldest* queued row to make room, and count it
+//!   ([`Stream::dropped`]). A slow stream consumer never delays anything else. While the
+//!   consumer holds a [`Row`], new rows for that stream are dropped (and counted) too.
+//! - **Commands** never lose a row: reading pauses (back-pressure) until the command's handle
+//!   consumes a row. Other slots wait meanwhile, so consume command replies promptly (or give
+//!   them room); a command whose handle is never polled again stalls the connection until it
+//!   is dropped. A single row larger than `S` can never be queued: it is dropped and the
+//!   command ends with [`Error::BufferTooSmall`]`(`[`Buffer::Rows`](crate::Buffer::Rows)`)`. A
+//!   sentence larger than the receive buffer is skipped by the decoder; its tag is unknown,
+//!   so every command running at that moment ends with
+//!   [`Error::BufferTooSmall`]`(`[`Buffer::Receive`](crate::Buffer::Receive)`)`.
+//!
+//! # Streams and cancel
+//!
+//! [`Stream::cancel`] sends `/cancel =tag=X` (with a tag of its own) and reads until the
+//! stream's `!done`, whatever the order of the stream's `!trap =category=2`, the cancel's
+//! `!done` and the stream's `!done`. Dropping a [`Stream`] (or a [`Response`]) before its end
+//! marks the slot for cancel; the next poll that drives I/O writes the `/cancel`, and the slot
+//! is freed when the command's `!done` arrives. `=duration=`, `=count=` or `=once=` end a
+//! stream by themselves.
+//!
+//! # Failures
+//!
+//! A broken transport, a reserved control byte, or `!fatal` ends the connection: every handle
+//! gets the error, slots of dropped handles are freed, and new commands fail with it.
+//! [`Mux::reconnect`] puts fresh halves in; every handle from before gets
+//! [`Error::StaleHandle`].
+//!
+//! # Example
+//!
+//! Two commands and a stream on one connection, driven from one task:
+//!
+//! ```
+//! # use routeros_core::mux::Mux;
+//! # use routeros_core::Error;
+//! # async fn demo<R: embedded_io_async::Read, W: embedded_io_async::Write>(r: R, w: W) -> Result<(), Error> {
+//! let (mut rx, mut tx) = ([0u8; 2048], [0u8; 256]);
+//! let mux: Mux<'_, R, W, (), 4, 1024> = Mux::new(r, w, &mut rx, &mut tx);
+//! mux.login("admin", "").await?;
+//!
+//! let mut traffic = mux
+//!     .stream(&["/interface/monitor-traffic", "=interface=ether1", "=interval=100ms"])
+//!     .await?;
+//! let mut interfaces = mux.command(&["/interface/print"]).await?;
+//! let identity = mux.command(&["/system/identity/print"]).await?;
+//!
+//! // Any order works: each handle drives the connection when it needs data.
+//! let done = identity.finish().await?;
+//! while let Some(row) = interfaces.next().await {
+//!     let row = row?;
+//!     let _name = row.get("name");
+//! }
+//! for _ in 0..3 {
+//!     if let Some(sample) = traffic.next().await {
+//!         let _rx_bps = sample?.get("rx-bits-per-second");
+//!     }
+//! }
+//! let end = traffic.cancel().await?;
+//! assert!(end.rows >= 3);
+//! # let _ = done; Ok(()) }
+//! ```
+//!
+//! A runnable version, with a scripted transport, is in this module's tests and in the
+//! crate's integration tests against the simulator.
+
+mod handle;
+mod ring;
+mod router;
+mod slot;
+mod tag;
+mod waker;
+
+use core::cell::{Cell, Ref, RefCell};
+use core::future::poll_fn;
+use core::task::Poll;
+
+use embedded_io::Error as _;
+use embedded_io_async::{Read, Write};
+
+pub use handle::{Response, Row, Stream, StreamEnd};
+pub use ring::ENTRY_OVERHEAD;
+pub use slot::SlotId;
+pub use waker::{Either, FREE_WAITERS};
+
+use crate::client::Done;
+use crate::error::{Buffer, Error};
+use crate::proto::{challenge_response, message_from, message_str, Reply};
+use crate::request::Request;
+use crate::telemetry::{path_from, Event, Path, Telemetry};
+use crate::wire::{Decoder, Frame, Sentence, SentenceEncoder, WireError};
+use router::Routed;
+use slot::{Cancel, Kind, Meta};
+use waker::Wakers;
+
+/// A multiplexing client with 4 slots of 1 KiB each.
+pub type Mux4<'b, R, W, Tm = ()> = Mux<'b, R, W, Tm, 4, 1024>;
+/// A multiplexing client with 16 slots of 1 KiB each.
+pub type Mux16<'b, R, W, Tm = ()> = Mux<'b, R, W, Tm, 16, 1024>;
+
+/// What handles need from their client (sealed: implemented by [`Mux`] only).
+pub trait Link: sealed::Sealed {
+    /// The handle for `id` is gone before its end was read.
+    #[doc(hidden)]
+    fn abandon(&self, id: SlotId);
+    /// The row at the front of `slot` was consumed.
+    #[doc(hidden)]
+    fn release_row(&self, slot: usize);
+    /// The future starting `id`'s command was dropped (`encoded`: after its sentence was
+    /// queued for writing).
+    #[doc(hidden)]
+    fn abandon_start(&self, id: SlotId, encoded: bool);
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+struct ReadHalf<'b, R> {
+    io: R,
+    decoder: Decoder<&'b mut [u8]>,
+    /// A sentence that could not be routed yet (its command's buffer was full).
+    pending: Option<Frame>,
+}
+
+struct WriteHalf<'b, W> {
+    io: W,
+    buf: &'b mut [u8],
+    /// `buf[pos..end]` is the rest of a sentence still to be written.
+    pos: usize,
+    end: usize,
+}
+
+impl<W: Write> WriteHalf<'_, W> {
+    /// Writes whatever is pending; cancel-safe (progress is kept in `pos`).
+    async fn drain(&mut self) -> Result<(), Error> {
+        while self.pos < self.end {
+            match self.io.write(&self.buf[self.pos..self.end]).await {
+                Ok(0) => return Err(Error::Io(embedded_io::ErrorKind::WriteZero)),
+                Ok(n) => self.pos += n.min(self.end - self.pos),
+                Err(e) => return Err(Error::Io(e.kind())),
+            }
+        }
+        self.io.flush().await.map_err(|e| Error::Io(e.kind()))
+    }
+
+    /// Encodes `request` with `.tag=tag` as the pending sentence; returns its path.
+    fn encode<Q: Request + ?Sized>(&mut self, request: &Q, tag: u32) -> Result<Path, Error> {
+        let mut encoder = SentenceEncoder::new(self.buf);
+        request.encode(&mut encoder)?;
+        let mut digits = [0; 10];
+        encoder.api_attribute("tag", tag::decimal(tag, &mut digits))?;
+        let len = encoder.finish()?.len();
+        let path = match Sentence::new_checked(&self.buf[..len - 1]) {
+            Ok(sentence) => path_from(sentence.first().unwrap_or_default()),
+            Err(_) => Path::new(),
+        };
+        self.pos = 0;
+        self.end = len;
+        Ok(path)
+    }
+}
+
+/// A finished command or stream, as telemetry reports it.
+struct EndReport {
+    kind: Kind,
+    tag: u32,
+    path: Path,
+    duration: core::time::Duration,
+    rows: u32,
+    dropped: u32,
+    cancelled: bool,
+    error: Option<Error>,
+}
+
+/// Where a handle stands.
+pub(crate) enum Front {
+    /// A row is at the front of the slot's buffer.
+    Row,
+    /// The command's `!done` came and every row was consumed.
+    End,
+}
+
+/// Counts of a finished command or stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub(crate) rows: u32,
+    pub(crate) dropped: u32,
+}
+
+/// A client running up to `N` tagged commands and streams at once on one connection, each
+/// slot buffering up to `S` bytes of replies. See the [module docs](self) for the design.
+///
+/// `Tm` is the [`Telemetry`]: `()` for none, or an `(observer, clock)` pair.
+///
+/// Memory: `N * (S + about 250)` bytes plus the transport halves; the receive buffer (which
+/// bounds the largest reply sentence) and the send buffer (the largest command) are the
+/// caller's.
+pub struct Mux<'b, R, W, Tm = (), const N: usize = 4, const S: usize = 1024> {
+    reader: RefCell<ReadHalf<'b, R>>,
+    writer: RefCell<WriteHalf<'b, W>>,
+    metas: RefCell<[Meta; N]>,
+    rings: [RefCell<ring::Ring<S>>; N],
+    wakers: RefCell<Wakers<N>>,
+    failed: RefCell<Option<Error>>,
+    /// The reader holds a sentence it could not route (see [`ReadHalf::pending`]).
+    blocked: Cell<bool>,
+    telemetry: Tm,
+}
+
+impl<R, W, Tm, const N: usize, const S: usize> sealed::Sealed for Mux<'_, R, W, Tm, N, S> {}
+
+impl<'b, R: Read, W: Write, const N: usize, const S: usize> Mux<'b, R, W, (), N, S> {
+    /// A client over the two halves of a connection, receiving into `rx` (bounds the largest
+    /// reply sentence) and encoding into `tx` (bounds the largest command), without telemetry.
+    pub fn new(reader: R, writer: W, rx: &'b mut [u8], tx: &'b mut [u8]) -> Self {
+        Self::with_telemetry(reader, writer, rx, tx, ())
+    }
+}
+
+impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'b, R, W, Tm, N, S> {
+    const CHECK: () = assert!(N > 0 && N <= 4096, "a Mux needs between 1 and 4096 slots");
+
+    /// Like [`new`](Mux::new), reporting to `telemetry` (an `(observer, clock)` pair).
+    pub fn with_telemetry(
+        reader: R,
+        writer: W,
+        rx: &'b mut [u8],
+        tx: &'b mut [u8],
+        telemetry: Tm,
+    ) -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::CHECK;
+        Self {
+            reader: RefCell::new(ReadHalf {
+                io: reader,
+                decoder: Decoder::new(rx),
+                pending: None,
+            }),
+            writer: RefCell::new(WriteHalf {
+                io: writer,
+                buf: tx,
+                pos: 0,
+                end: 0,
+            }),
+            metas: RefCell::new([const { Meta::new() }; N]),
+            rings: [const { RefCell::new(ring::Ring::new()) }; N],
+            wakers: RefCell::new(Wakers::new()),
+            failed: RefCell::new(None),
+            blocked: Cell::new(false),
+            telemetry,
+        }
+    }
+
+    /// The telemetry this client reports to.
+    pub fn telemetry(&self) -> &Tm {
+        &self.telemetry
+    }
+
+    /// Whether the connection can still take commands.
+    pub fn is_usable(&self) -> bool {
+        self.failed.borrow().is_none()
+    }
+
+    /// What ended the connection, if it has ended.
+    pub fn error(&self) -> Option<Error> {
+        self.failed.borrow().clone()
+    }
+
+    /// How many slots are taken (by live handles, or by dropped ones waiting for their
+    /// command's `!done`).
+    pub fn slots_in_use(&self) -> usize {
+        self.metas.borrow().iter().filter(|m| m.busy).count()
+    }
+
+    /// The number of slots, `N`.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// Logs in: the plain method first, then the pre-6.43 MD5 challenge if the router answers
+    /// with one. Wrong credentials give [`Error::AuthFailed`]. The password is only ever in
+    /// the send buffer.
+    ///
+    /// **Cancel safety**: safe to drop; see [`run`](Self::run).
+    pub async fn login(&self, username: &str, password: &str) -> Result<(), Error> {
+        let plain = Login {
+            name: username.as_bytes(),
+            secret_word: b"=password=",
+            secret: password.as_bytes(),
+        };
+        let done = self.run(&plain).await.map_err(auth_error)?;
+        let Some(challenge) = done.ret() else {
+            debug!("logged in (plain)");
+            return Ok(());
+        };
+        let response = challenge_response(password.as_bytes(), challenge.as_bytes())?;
+        let md5 = Login {
+            name: username.as_bytes(),
+            secret_word: b"=response=",
+            secret: response.as_bytes(),
+        };
+        let done = self.run(&md5).await.map_err(auth_error)?;
+        if done.ret().is_some() {
+            return Err(Error::AuthFailed(message_str(
+                "router answered the response with another challenge",
+            )));
+        }
+        Ok(())
+    }
+
+    /// Starts a command in a free slot and returns its reply rows; fails with
+    /// [`Error::SlotsExhausted`] if every slot is taken.
+    ///
+    /// **Cancel safety**: safe to drop. If dropped after the command started going out, the
+    /// command is cancelled and its slot freed when its `!done` arrives.
+    pub async fn command<Q: Request + ?Sized>(
+        &self,
+        request: &Q,
+    ) -> Result<Response<'_, Self>, Error> {
+        let id = self.start(request, Kind::Command, false).await?;
+        Ok(Response::new(self, id))
+    }
+
+    /// Like [`command`](Self::command), but waits for a free slot.
+    pub async fn command_wait<Q: Request + ?Sized>(
+        &self,
+        request: &Q,
+    ) -> Result<Response<'_, Self>, Error> {
+        let id = self.start(request, Kind::Command, true).await?;
+        Ok(Response::new(self, id))
+    }
+
+    /// Starts a streaming command (`/interface/monitor-traffic`, `/tool/torch`, `/ping`,
+    /// `.../listen`) in a free slot; fails with [`Error::SlotsExhausted`] if every slot is
+    /// taken.
+    ///
+    /// **Cancel safety**: as for [`command`](Self::command).
+    pub async fn stream<Q: Request + ?Sized>(
+        &self,
+        request: &Q,
+    ) -> Result<Stream<'_, Self>, Error> {
+        let id = self.start(request, Kind::Stream, false).await?;
+        Ok(Stream::new(self, id))
+    }
+
+    /// Like [`stream`](Self::stream), but waits for a free slot.
+    pub async fn stream_wait<Q: Request + ?Sized>(
+        &self,
+        request: &Q,
+    ) -> Result<Stream<'_, Self>, Error> {
+        let id = self.start(request, Kind::Stream, true).await?;
+        Ok(Stream::new(self, id))
+    }
+
+    /// Runs a command to its end (waiting for a slot if needed), skipping its rows; returns
+    /// its `!done` or its first error.
+    ///
+    /// **Cancel safety**: safe to drop; the command is then cancelled.
+    pub async fn run<Q: Request + ?Sized>(&self, request: &Q) -> Result<Done, Error> {
+        self.command_wait(request).await?.finish().await
+    }
+
+    /// Puts the halves of a new connection in (log in again afterwards). Waits until no
+    /// future is reading or writing (immediate once the old connection failed). Every
+    /// handle from before gets [`Error::StaleHandle`] from then on.
+    ///
+    /// **Cancel safety**: safe to drop before it returns; nothing changes then.
+    pub async fn reconnect(&self, reader: R, writer: W) -> Result<(), Error> {
+        loop {
+            if let (Ok(mut r), Ok(mut w)) =
+                (self.reader.try_borrow_mut(), self.writer.try_borrow_mut())
+            {
+                r.io = reader;
+                r.decoder.reset();
+                r.pending = None;
+                w.io = writer;
+                w.pos = 0;
+                w.end = 0;
+                break;
+            }
+            self.park(None, || self.reader_free() && self.writer_free())
+                .await;
+        }
+        {
+            let mut metas = self.metas.borrow_mut();
+            for (meta, ring) in metas.iter_mut().zip(&self.rings) {
+                meta.busy = false;
+                if let Ok(mut ring) = ring.try_borrow_mut() {
+                    ring.clear();
+                }
+            }
+        }
+        self.blocked.set(false);
+        *self.failed.borrow_mut() = None;
+        self.wake_all();
+        Ok(())
+    }
+
+    /// Gives the transport halves back.
+    pub fn into_parts(self) -> (R, W) {
+        (self.reader.into_inner().io, self.writer.into_inner().io)
+    }
+
+    // ---- slots -------------------------------------------------------------------------
+
+    fn claim(&self, kind: Kind) -> Result<SlotId, Error> {
+        if let Some(e) = self.error() {
+            return Err(e);
+        }
+        let mut metas = self.metas.borrow_mut();
+        let (slot, meta) = metas
+            .iter_mut()
+            .enumerate()
+            .find(|(_, m)| !m.busy)
+            .ok_or(Error::SlotsExhausted)?;
+        let generation = meta.claim(kind);
+        if let Ok(mut ring) = self.rings[slot].try_borrow_mut() {
+            ring.clear();
+        }
+        Ok(SlotId { slot, generation })
+    }
+
+    async fn claim_wait(&self, kind: Kind) -> Result<SlotId, Error> {
+        loop {
+            match self.claim(kind) {
+                Err(Error::SlotsExhausted) => {
+                    self.park(None, || self.metas.borrow().iter().any(|m| !m.busy))
+                        .await
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn free_silently(&self, id: SlotId) {
+        if let Some(meta) = self.metas.borrow_mut().get_mut(id.slot) {
+            if meta.owned_by(id.generation) {
+                meta.busy = false;
+            }
+        }
+        self.wake_all();
+    }
+
+    /// Frees `id`'s slot at its end, reports it, and returns what the handle should see.
+    fn finish(&self, id: SlotId, failure: Option<&Error>) -> Result<Counts, Error> {
+        let (report, outcome) = {
+            let mut metas = self.metas.borrow_mut();
+            let Some(meta) = metas.get_mut(id.slot).filter(|m| m.owned_by(id.generation)) else {
+                return Err(Error::StaleHandle);
+            };
+            meta.busy = false;
+            let counts = Counts {
+                rows: meta.rows,
+                dropped: meta.dropped,
+            };
+            let outcome = match (failure, meta.lost, meta.trap.take()) {
+                (Some(e), _, _) => Err(e.clone()),
+                (None, Some(buffer), _) => Err(Error::BufferTooSmall(buffer)),
+                (None, None, Some(trap)) => Err(Error::Trap(trap)),
+                (None, None, None) => Ok(counts),
+            };
+            let report = self.report(id.slot, meta, outcome.as_ref().err().cloned());
+            (report, outcome)
+        };
+        if let Ok(mut ring) = self.rings[id.slot].try_borrow_mut() {
+            ring.clear();
+        }
+        self.emit_end(report);
+        self.unblock();
+        self.wake_all();
+        outcome
+    }
+
+    fn report(&self, slot: usize, meta: &Meta, error: Option<Error>) -> Option<EndReport> {
+        if !Tm::ENABLED {
+            return None;
+        }
+        Some(EndReport {
+            kind: meta.kind,
+            tag: tag::command_tag(N, slot, meta.generation),
+            path: meta.path.clone(),
+            duration: self.telemetry.now().duration_since(meta.started),
+            rows: meta.rows,
+            dropped: meta.dropped,
+            cancelled: meta.cancel != Cancel::No || meta.interrupted,
+            error,
+        })
+    }
+
+    fn emit_end(&self, report: Option<EndReport>) {
+        let Some(r) = report else { return };
+        let event = match (r.kind, &r.error) {
+            (Kind::Stream, _) => Event::StreamStop {
+                tag: r.tag,
+                path: &r.path,
+                duration: r.duration,
+                rows: r.rows,
+                dropped: r.dropped,
+                cancelled: r.cancelled,
+            },
+            (Kind::Command, None) => Event::CommandStop {
+                tag: r.tag,
+                path: &r.path,
+                duration: r.duration,
+                rows: r.rows,
+            },
+            (Kind::Command, Some(error)) => Event::CommandException {
+                tag: r.tag,
+                path: &r.path,
+                duration: r.duration,
+                error,
+            },
+        };
+        self.telemetry.event(&event);
+    }
+
+    /// Marks `id` for cancel (if it has not ended); the next poll that drives I/O writes it.
+    fn request_cancel(&self, id: SlotId) {
+        {
+            let mut metas = self.metas.borrow_mut();
+            if let Some(meta) = metas.get_mut(id.slot).filter(|m| m.owned_by(id.generation)) {
+                if !meta.done && meta.cancel == Cancel::No {
+                    meta.cancel = Cancel::Requested;
+                }
+            }
+        }
+        self.wake_all();
+    }
+
+    // ---- waking ------------------------------------------------------------------------
+
+    fn wake_all(&self) {
+        let taken = self.wakers.borrow_mut().take_all();
+        taken.wake();
+    }
+
+    fn wake_slot(&self, slot: usize) {
+        let waker = self.wakers.borrow_mut().take_slot(slot);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// A row was consumed or a buffer emptied: a paused reader may go on.
+    fn unblock(&self) {
+        if self.blocked.replace(false) {
+            self.wake_all();
+        }
+    }
+
+    fn reader_free(&self) -> bool {
+        self.reader.try_borrow_mut().is_ok()
+    }
+
+    fn writer_free(&self) -> bool {
+        self.writer.try_borrow_mut().is_ok()
+    }
+
+    /// Waits until woken (or until `ready()` holds). `slot`: the slot whose waker to use;
+    /// `None` for the shared list of futures without a slot.
+    async fn park(&self, slot: Option<usize>, ready: impl Fn() -> bool) {
+        let mut registered = false;
+        poll_fn(|cx| {
+            if registered || ready() {
+                return Poll::Ready(());
+            }
+            let evicted = {
+                let mut wakers = self.wakers.borrow_mut();
+                match slot {
+                    Some(slot) => {
+                        wakers.register_slot(slot, cx.waker());
+                        None
+                    }
+                    None => wakers.register_free(cx.waker()),
+                }
+            };
+            if let Some(waker) = evicted {
+                waker.wake();
+            }
+            registered = true;
+            if ready() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    // ---- failure -----------------------------------------------------------------------
+
+    /// Ends the connection with `error`: handles see it, abandoned slots are freed.
+    fn fail(&self, error: Error) {
+        {
+            let mut failed = self.failed.borrow_mut();
+            if failed.is_some() {
+                return;
+            }
+            *failed = Some(error.clone());
+        }
+        warn!("connection failed");
+        let mut reports: [Option<EndReport>; N] = [const { None }; N];
+        {
+            let mut metas = self.metas.borrow_mut();
+            for (slot, meta) in metas.iter_mut().enumerate() {
+                if meta.cancel == Cancel::Requested {
+                    meta.cancel = Cancel::Sent;
+                }
+                if meta.busy && meta.abandoned {
+                    meta.busy = false;
+                    reports[slot] = self.report(slot, meta, Some(error.clone()));
+                }
+            }
+        }
+        self.telemetry.event(&Event::ConnectionException {
+            duration: core::time::Duration::ZERO,
+            error: &error,
+        });
+        for report in reports {
+            self.emit_end(report);
+        }
+        self.blocked.set(false);
+        self.wake_all();
+    }
+
+    // ---- writing -----------------------------------------------------------------------
+
+    // The reader and writer `RefCell`s serve as async locks: they are only ever taken with
+    // `try_borrow_mut`, and whoever finds them taken parks until woken, so holding them
+    // across an await is the point.
+    #[allow(clippy::await_holding_refcell_ref)]
+    async fn start<Q: Request + ?Sized>(
+        &self,
+        request: &Q,
+        kind: Kind,
+        wait: bool,
+    ) -> Result<SlotId, Error> {
+        let id = if wait {
+            self.claim_wait(kind).await?
+        } else {
+            self.claim(kind)?
+        };
+        let mut guard = StartGuard {
+            mux: self,
+            id,
+            encoded: false,
+            armed: true,
+        };
+        let mut writer = loop {
+            if let Some(e) = self.error() {
+                return Err(e);
+            }
+            if let Ok(writer) = self.writer.try_borrow_mut() {
+                break writer;
+            }
+            self.park(Some(id.slot), || self.writer_free() || !self.is_usable())
+                .await;
+        };
+        let result = self
+            .write_command(&mut writer, request, id, &mut guard.encoded)
+            .await;
+        drop(writer);
+        self.wake_all();
+        if let Err(e) = result {
+            if e.is_fatal() {
+                self.fail(e.clone());
+            }
+            return Err(e);
+        }
+        guard.armed = false;
+        if Tm::ENABLED {
+            let path = self.metas.borrow()[id.slot].path.clone();
+            let tag = tag::command_tag(N, id.slot, id.generation);
+            self.telemetry.event(&match kind {
+                Kind::Command => Event::CommandStart { tag, path: &path },
+                Kind::Stream => Event::StreamStart { tag, path: &path },
+            });
+        }
+        Ok(id)
+    }
+
+    async fn write_command<Q: Request + ?Sized>(
+        &self,
+        writer: &mut WriteHalf<'b, W>,
+        request: &Q,
+        id: SlotId,
+        encoded: &mut bool,
+    ) -> Result<(), Error> {
+        writer.drain().await?;
+        let path = writer.encode(request, tag::command_tag(N, id.slot, id.generation))?;
+        *encoded = true;
+        {
+            let mut metas = self.metas.borrow_mut();
+            let meta = &mut metas[id.slot];
+            meta.path = path;
+            if Tm::ENABLED {
+                meta.started = self.telemetry.now();
+            }
+        }
+        writer.drain().await?;
+        self.write_cancels(writer).await
+    }
+
+    fn cancel_pending(&self) -> bool {
+        self.metas
+            .borrow()
+            .iter()
+            .any(|m| m.busy && m.cancel == Cancel::Requested)
+    }
+
+    /// Writes every requested `/cancel`.
+    async fn write_cancels(&self, writer: &mut WriteHalf<'b, W>) -> Result<(), Error> {
+        writer.drain().await?;
+        loop {
+            let target = {
+                let mut metas = self.metas.borrow_mut();
+                let found = metas
+                    .iter_mut()
+                    .enumerate()
+                    .find(|(_, m)| m.busy && m.cancel == Cancel::Requested);
+                match found {
+                    Some((slot, meta)) => {
+                        meta.cancel = Cancel::Sent;
+                        tag::command_tag(N, slot, meta.generation)
+                    }
+                    None => return Ok(()),
+                }
+            };
+            let mut digits = [0; 10];
+            let words = [b"/cancel".as_slice(), b"=tag=".as_slice()];
+            let cancel = CancelRequest {
+                words: &words,
+                target: tag::decimal(target, &mut digits),
+            };
+            match writer.encode(&cancel, tag::cancel_tag(target)) {
+                Ok(_) => writer.drain().await?,
+                Err(_) => warn!("the send buffer cannot hold a /cancel"),
+            }
+        }
+    }
+
+    /// Never ends: whenever a cancel is requested and the writer is free, writes it. Runs
+    /// beside the reader's `read`, so a dropped handle's cancel goes out while a read waits.
+    // The reader and writer `RefCell`s serve as async locks: they are only ever taken with
+    // `try_borrow_mut`, and whoever finds them taken parks until woken, so holding them
+    // across an await is the point.
+    #[allow(clippy::await_holding_refcell_ref)]
+    async fn flush_cancels(&self) -> core::convert::Infallible {
+        loop {
+            let ready = || self.cancel_pending() && self.writer_free();
+            let mut registered = false;
+            poll_fn(|cx| {
+                if registered || ready() {
+                    return Poll::Ready(());
+                }
+                self.wakers.borrow_mut().register_cancel(cx.waker());
+                registered = true;
+                if ready() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            if !ready() {
+                continue;
+            }
+            let Ok(mut writer) = self.writer.try_borrow_mut() else {
+                continue;
+            };
+            let result = self.write_cancels(&mut writer).await;
+            drop(writer);
+            if let Err(e) = result {
+                self.fail(e);
+            }
+            self.wake_all();
+        }
+    }
+
+    // ---- reading -----------------------------------------------------------------------
+
+    /// Whether the handle `id` has something to look at (a row, its end, a failure).
+    fn news(&self, id: SlotId) -> Result<bool, Error> {
+        let metas = self.metas.borrow();
+        let meta = metas.get(id.slot).ok_or(Error::StaleHandle)?;
+        if !meta.owned_by(id.generation) {
+            return Err(Error::StaleHandle);
+        }
+        let queued = self.rings[id.slot]
+            .try_borrow()
+            .map(|r| !r.is_empty())
+            .unwrap_or(true);
+        Ok(queued || meta.done || self.failed.borrow().is_some())
+    }
+
+    fn can_drive(&self) -> bool {
+        !self.blocked.get() && self.reader_free() && self.is_usable()
+    }
+
+    /// Waits until `id` has news, driving the connection if no one else does.
+    async fn wait_for(&self, id: SlotId) -> Result<(), Error> {
+        loop {
+            if self.news(id)? {
+                return Ok(());
+            }
+            if self.can_drive() {
+                if let Ok(reader) = self.reader.try_borrow_mut() {
+                    self.drive(reader, id).await;
+                    continue;
+                }
+            }
+            self.park(Some(id.slot), || {
+                self.news(id).unwrap_or(true) || self.can_drive()
+            })
+            .await;
+        }
+    }
+
+    /// Holds the reader: routes buffered sentences and reads more until `id` has news, the
+    /// reader must pause (a full command buffer), or the connection fails.
+    // The reader and writer `RefCell`s serve as async locks: they are only ever taken with
+    // `try_borrow_mut`, and whoever finds them taken parks until woken, so holding them
+    // across an await is the point.
+    #[allow(clippy::await_holding_refcell_ref)]
+    async fn drive(&self, mut reader: core::cell::RefMut<'_, ReadHalf<'b, R>>, id: SlotId) {
+        loop {
+            if !self.route_buffered(&mut reader) || self.news(id).unwrap_or(true) {
+                break;
+            }
+            let read = async {
+                let half = &mut *reader;
+                half.io.read(half.decoder.spare()).await
+            };
+            match waker::with_background(read, self.flush_cancels()).await {
+                Ok(0) => self.fail(Error::Closed),
+                Ok(n) => reader.decoder.commit(n),
+                Err(e) => self.fail(Error::Io(e.kind())),
+            }
+        }
+        drop(reader);
+        self.wake_all();
+    }
+
+    /// Routes every buffered sentence. `false`: stop driving (paused or failed).
+    fn route_buffered(&self, reader: &mut ReadHalf<'b, R>) -> bool {
+        loop {
+            if !self.is_usable() {
+                return false;
+            }
+            let frame = match reader.pending.take() {
+                Some(frame) => frame,
+                None => match reader.decoder.next_frame() {
+                    Ok(Some(frame)) => frame,
+                    Ok(None) => return true,
+                    Err(WireError::SentenceTooLarge) => {
+                        self.lost_sentence();
+                        continue;
+                    }
+                    Err(e) => {
+                        self.fail(Error::from(e));
+                        return false;
+                    }
+                },
+            };
+            let (routed, fatal) = {
+                let Ok(reply) = Reply::parse(reader.decoder.sentence(frame)) else {
+                    warn!("dropping a sentence with an unknown reply word");
+                    continue;
+                };
+                let mut metas = self.metas.borrow_mut();
+                let routed = router::route(&mut metas, &self.rings, &reply);
+                let fatal = match routed {
+                    Routed::Fatal => Some(message_from(reply.fatal_reason().unwrap_or_default())),
+                    _ => None,
+                };
+                (routed, fatal)
+            };
+            match routed {
+                Routed::Dropped | Routed::Noted(_) => {}
+                Routed::Delivered(slot) => self.wake_slot(slot),
+                Routed::Blocked(_) => {
+                    reader.pending = Some(frame);
+                    self.blocked.set(true);
+                    return false;
+                }
+                Routed::Freed(slot) => {
+                    let report = {
+                        let metas = self.metas.borrow();
+                        self.report(slot, &metas[slot], None)
+                    };
+                    self.emit_end(report);
+                    self.wake_all();
+                }
+                Routed::Fatal => {
+                    self.fail(Error::Fatal(fatal.unwrap_or_default()));
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// The decoder skipped a sentence too large for the receive buffer: its tag is unknown,
+    /// so every running command is marked as having lost a reply.
+    fn lost_sentence(&self) {
+        warn!("a reply sentence was larger than the receive buffer and was skipped");
+        let mut metas = self.metas.borrow_mut();
+        for meta in metas.iter_mut() {
+            if meta.busy && !meta.done && meta.kind == Kind::Command && meta.lost.is_none() {
+                meta.lost = Some(Buffer::Receive);
+            }
+        }
+    }
+
+    // ---- handles -----------------------------------------------------------------------
+
+    /// Waits for the next row or the end of `id`. A queued `!done` with `=ret=` is moved into
+    /// `done` on the way.
+    pub(crate) async fn advance(&self, id: SlotId, done: &mut Done) -> Result<Front, Error> {
+        loop {
+            if !self.news(id)? {
+                self.wait_for(id).await?;
+                continue;
+            }
+            {
+                let mut ring = self.rings[id.slot]
+                    .try_borrow_mut()
+                    .map_err(|_| Error::Poisoned)?;
+                if let Some((bytes, words)) = ring.front() {
+                    let sentence = Sentence::from_validated(bytes, words);
+                    match Reply::parse(sentence) {
+                        Ok(reply) if reply.kind() == crate::ReplyKind::Re => return Ok(Front::Row),
+                        Ok(reply) => {
+                            if let Some(ret) = reply.ret() {
+                                match Done::with_ret(ret.as_bytes()) {
+                                    Some(with_ret) => *done = with_ret,
+                                    None => {
+                                        let mut metas = self.metas.borrow_mut();
+                                        metas[id.slot].lost.get_or_insert(Buffer::Field);
+                                    }
+                                }
+                            }
+                        }
+                        Err(_) => {}
+                    }
+                    ring.pop();
+                    drop(ring);
+                    self.unblock();
+                    continue;
+                }
+            }
+            if self.metas.borrow()[id.slot].done {
+                return Ok(Front::End);
+            }
+            if let Some(e) = self.error() {
+                return Err(e);
+            }
+        }
+    }
+
+    /// A view of the row at the front of `slot`.
+    pub(crate) fn front_row(&self, slot: usize) -> Option<Row<'_>> {
+        let ring = self.rings.get(slot)?.try_borrow().ok()?;
+        let words = ring.front()?.1;
+        let bytes = Ref::filter_map(ring, |r| r.front().map(|(bytes, _)| bytes)).ok()?;
+        Some(Row::new(bytes, words, self, slot))
+    }
+
+    /// Ends `id` normally (`failure: None`) or with a failure, freeing its slot.
+    pub(crate) fn end(&self, id: SlotId, failure: Option<&Error>) -> Result<Counts, Error> {
+        self.finish(id, failure)
+    }
+
+    /// Current counts of `id` (zero if stale).
+    pub(crate) fn counts(&self, id: SlotId) -> Counts {
+        let metas = self.metas.borrow();
+        match metas.get(id.slot).filter(|m| m.owned_by(id.generation)) {
+            Some(m) => Counts {
+                rows: m.rows,
+                dropped: m.dropped,
+            },
+            None => Counts::default(),
+        }
+    }
+
+    pub(crate) fn cancel_slot(&self, id: SlotId) {
+        self.request_cancel(id)
+    }
+}
+
+impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Link
+    for Mux<'_, R, W, Tm, N, S>
+{
+    fn abandon(&self, id: SlotId) {
+        let (end_now, report) = {
+            let mut metas = self.metas.borrow_mut();
+            let Some(meta) = metas.get_mut(id.slot).filter(|m| m.owned_by(id.generation)) else {
+                return;
+            };
+            if meta.done || self.failed.borrow().is_some() {
+                meta.busy = false;
+                let error = self.failed.borrow().clone().or(Some(Error::Cancelled));
+                let error = if meta.done { None } else { error };
+                (true, self.report(id.slot, meta, error))
+            } else {
+                meta.abandoned = true;
+                if meta.cancel == Cancel::No {
+                    meta.cancel = Cancel::Requested;
+                }
+                (false, None)
+            }
+        };
+        if let Ok(mut ring) = self.rings[id.slot].try_borrow_mut() {
+            ring.clear();
+        }
+        if end_now {
+            self.emit_end(report);
+        }
+        self.unblock();
+        let cancel = self.wakers.borrow_mut().take_cancel();
+        if let Some(waker) = cancel {
+            waker.wake();
+        }
+        self.wake_all();
+    }
+
+    fn abandon_start(&self, id: SlotId, encoded: bool) {
+        if encoded && self.is_usable() {
+            self.abandon(id);
+        } else {
+            self.free_silently(id);
+        }
+    }
+
+    fn release_row(&self, slot: usize) {
+        if let Some(Ok(mut ring)) = self.rings.get(slot).map(RefCell::try_borrow_mut) {
+            ring.pop();
+        }
+        self.unblock();
+    }
+}
+
+/// Frees or abandons a slot whose command's start was dropped or failed.
+struct StartGuard<'m, M: Link> {
+    mux: &'m M,
+    id: SlotId,
+    encoded: bool,
+    armed: bool,
+}
+
+impl<M: Link> Drop for StartGuard<'_, M> {
+    fn drop(&mut self) {
+        if self.armed {
+            // Abandoning a command that never went out frees the slot at once if the
+            // connection failed; otherwise a /cancel follows the partial sentence.
+            self.mux.abandon_start(self.id, self.encoded);
+        }
+    }
+}
+
+/// `/login` with the name and one secret word. No `Debug`: the secret must not be printed.
+struct Login<'a> {
+    name: &'a [u8],
+    secret_word: &'static [u8],
+    secret: &'a [u8],
+}
+
+impl Request for Login<'_> {
+    fn encode(&self, encoder: &mut SentenceEncoder<'_>) -> Result<(), WireError> {
+        encoder.word(b"/login")?;
+        encoder.word_from_parts(&[b"=name=", self.name])?;
+        encoder.word_from_parts(&[self.secret_word, self.secret])?;
+        Ok(())
+    }
+}
+
+/// `/cancel =tag=X`.
+struct CancelRequest<'a> {
+    words: &'a [&'a [u8]; 2],
+    target: &'a [u8],
+}
+
+impl Request for CancelRequest<'_> {
+    fn encode(&self, encoder: &mut SentenceEncoder<'_>) -> Result<(), WireError> {
+        encoder.word(self.words[0])?;
+        encoder.word_from_parts(&[self.words[1], self.target])?;
+        Ok(())
+    }
+}
+
+fn auth_error(e: Error) -> Error {
+    match e {
+        Error::Trap(trap) => Error::AuthFailed(trap.message),
+        other => other,
+    }
+}

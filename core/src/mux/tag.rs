@@ -1,0 +1,139 @@
+//! Tags on the wire: which slot, which generation, command or cancel.
+//!
+//! A command in slot `s` of generation `g` is tagged `1 + s + N * (g mod W)` with
+//! `W = 2^30 / N`, so a reply's tag names its slot and generation without a lookup table, and
+//! a reply for a finished command (an older generation) is recognised and dropped. The
+//! `/cancel` sent for a tag `t` carries the tag `t | 2^31`: cancels need no slot of their own,
+//! and their replies are told apart from every command's.
+
+/// Set on the tags of `/cancel` commands.
+pub(crate) const CANCEL_BIT: u32 = 1 << 31;
+
+/// How many generations fit in the tag space for `n` slots.
+const fn wrap(n: usize) -> u32 {
+    (1u32 << 30) / (n as u32)
+}
+
+/// The tag for slot `slot` (`< n`) in generation `generation`.
+pub(crate) const fn command_tag(n: usize, slot: usize, generation: u32) -> u32 {
+    1 + slot as u32 + (n as u32) * (generation % wrap(n))
+}
+
+/// The tag of the `/cancel` that stops the command tagged `tag`.
+pub(crate) const fn cancel_tag(tag: u32) -> u32 {
+    tag | CANCEL_BIT
+}
+
+/// What a reply's tag says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parsed {
+    /// A reply to a command: its slot and generation (modulo the wrap).
+    Command { slot: usize, generation: u32 },
+    /// A reply to a `/cancel`.
+    Cancel,
+    /// A tag this client never sent.
+    Foreign,
+}
+
+/// Reads a tag value (`.tag=` bytes).
+pub(crate) fn parse(n: usize, tag: &[u8]) -> Parsed {
+    let Some(value) = parse_u32(tag) else {
+        return Parsed::Foreign;
+    };
+    if value & CANCEL_BIT != 0 {
+        return Parsed::Cancel;
+    }
+    if value == 0 || value > (n as u32) * wrap(n) {
+        return Parsed::Foreign;
+    }
+    let index = value - 1;
+    Parsed::Command {
+        slot: (index % n as u32) as usize,
+        generation: index / n as u32,
+    }
+}
+
+/// Whether the generation of a handle matches the one read from a tag.
+pub(crate) const fn same_generation(n: usize, full: u32, from_tag: u32) -> bool {
+    full % wrap(n) == from_tag
+}
+
+fn parse_u32(bytes: &[u8]) -> Option<u32> {
+    if bytes.is_empty() || bytes.len() > 10 {
+        return None;
+    }
+    let mut value: u32 = 0;
+    for &b in bytes {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
+    }
+    Some(value)
+}
+
+/// Writes `n` in decimal into `buf` and returns the digits.
+pub(crate) fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(n: u32) -> std::vec::Vec<u8> {
+        let mut buf = [0; 10];
+        decimal(n, &mut buf).to_vec()
+    }
+
+    #[test]
+    fn tags_round_trip() {
+        for n in [1usize, 4, 16, 1024] {
+            for slot in [0, n / 2, n - 1] {
+                for generation in [0u32, 1, 77, u32::MAX] {
+                    let tag = command_tag(n, slot, generation);
+                    assert!(tag & CANCEL_BIT == 0 && tag != 0);
+                    let Parsed::Command {
+                        slot: s,
+                        generation: g,
+                    } = parse(n, &text(tag))
+                    else {
+                        panic!("not a command tag");
+                    };
+                    assert_eq!(s, slot);
+                    assert!(same_generation(n, generation, g));
+                    assert_eq!(parse(n, &text(cancel_tag(tag))), Parsed::Cancel);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn generations_differ_on_the_wire() {
+        assert_ne!(command_tag(4, 2, 5), command_tag(4, 2, 6));
+        assert_ne!(command_tag(4, 1, 5), command_tag(4, 2, 5));
+    }
+
+    #[test]
+    fn foreign_tags() {
+        assert_eq!(parse(4, b""), Parsed::Foreign);
+        assert_eq!(parse(4, b"abc"), Parsed::Foreign);
+        assert_eq!(parse(4, b"0"), Parsed::Foreign);
+        assert_eq!(parse(4, b"99999999999"), Parsed::Foreign);
+        assert_eq!(parse(4, b"-1"), Parsed::Foreign);
+    }
+
+    #[test]
+    fn decimal_digits() {
+        assert_eq!(text(0), b"0");
+        assert_eq!(text(u32::MAX), b"4294967295");
+    }
+}
