@@ -6,13 +6,22 @@
 
 use std::io;
 
-/// A certificate and key for API-SSL, both PEM text.
-#[derive(Debug, Clone)]
+/// A certificate and key for API-SSL, both PEM text. (`Debug` leaves the key out.)
+#[derive(Clone)]
 pub struct TlsConfig {
     /// The certificate chain, leaf first (PEM).
     pub cert_pem: String,
     /// The private key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC).
     pub key_pem: String,
+}
+
+impl std::fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsConfig")
+            .field("cert_pem", &self.cert_pem)
+            .field("key_pem", &"<redacted>")
+            .finish()
+    }
 }
 
 #[cfg(feature = "tls")]

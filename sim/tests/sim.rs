@@ -836,3 +836,22 @@ fn disconnect_all_reaches_a_client_that_does_not_read() {
     let mut d = Client::login(h.addr());
     assert_eq!(d.talk(&["/system/identity/print"]).len(), 2);
 }
+
+#[test]
+fn cancel_with_dot_tag_attribute_cancels_everything() {
+    // `=.tag=X` is not a cancel target; RouterOS ignores it, so every command is cancelled.
+    let h = sim(SimConfig::default());
+    let mut c = Client::login(h.addr());
+    c.send(&["/interface/listen", ".tag=a"]);
+    c.send(&["/ip/address/listen", ".tag=b"]);
+    c.send(&["/cancel", "=.tag=a", ".tag=c"]);
+    let mut dones = Vec::new();
+    while dones.len() < 3 {
+        let s = c.read().unwrap();
+        if s[0] == b"!done" {
+            dones.push(tag_of(&s).unwrap());
+        }
+    }
+    dones.sort();
+    assert_eq!(dones, ["a", "b", "c"]);
+}
