@@ -126,25 +126,42 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
     Ok(Some(Args { listen, config }))
 }
 
-#[cfg(unix)]
-async fn terminated() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
+/// Ctrl-C and SIGTERM, registered before the address is printed so that a signal sent as
+/// soon as the address appears is not lost.
+struct Signals {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
 }
 
-#[cfg(not(unix))]
-async fn terminated() {
-    let _ = tokio::signal::ctrl_c().await;
+impl Signals {
+    fn register() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let streams = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(i), Ok(t)) => Some((i, t)),
+                _ => None,
+            };
+            Signals { streams }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut int, mut term)) = self.streams {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn main() -> ExitCode {
@@ -178,11 +195,12 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let signals = Signals::register();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", handle.addr());
         let _ = out.flush();
         drop(out);
-        terminated().await;
+        signals.wait().await;
         handle.shutdown();
         ExitCode::SUCCESS
     })
