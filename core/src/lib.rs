@@ -13,6 +13,7 @@ pub mod client;
 mod error;
 pub mod helpers;
 pub mod mux;
+pub mod pool;
 pub mod proto;
 mod request;
 pub mod telemetry;

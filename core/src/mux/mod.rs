@@ -113,7 +113,7 @@ mod ring;
 mod router;
 mod slot;
 mod tag;
-mod waker;
+pub(crate) mod waker;
 
 use core::cell::{Cell, Ref, RefCell};
 use core::future::poll_fn;

@@ -46,17 +46,7 @@ impl<const N: usize> Wakers<N> {
 
     /// Registers a future waiting for a free slot; returns a waker evicted to make room.
     pub(crate) fn register_free(&mut self, waker: &Waker) -> Option<Waker> {
-        if self.free.iter().flatten().any(|w| w.will_wake(waker)) {
-            return None;
-        }
-        if let Some(place) = self.free.iter_mut().find(|w| w.is_none()) {
-            *place = Some(waker.clone());
-            return None;
-        }
-        let evicted = self.free[0].take();
-        self.free.rotate_left(1);
-        self.free[FREE_WAITERS - 1] = Some(waker.clone());
-        evicted
+        register_in(&mut self.free, waker)
     }
 
     pub(crate) fn take_slot(&mut self, slot: usize) -> Option<Waker> {
@@ -74,6 +64,32 @@ impl<const N: usize> Wakers<N> {
             free: core::mem::replace(&mut self.free, [const { None }; FREE_WAITERS]),
             cancel: self.cancel.take(),
         }
+    }
+}
+
+/// Remembers `waker` in `list`; if the list is full, evicts (and returns, to be woken) the
+/// oldest.
+pub(crate) fn register_in<const M: usize>(
+    list: &mut [Option<Waker>; M],
+    waker: &Waker,
+) -> Option<Waker> {
+    if M == 0 || list.iter().flatten().any(|w| w.will_wake(waker)) {
+        return None;
+    }
+    if let Some(place) = list.iter_mut().find(|w| w.is_none()) {
+        *place = Some(waker.clone());
+        return None;
+    }
+    let evicted = list[0].take();
+    list.rotate_left(1);
+    list[M - 1] = Some(waker.clone());
+    evicted
+}
+
+/// Wakes and forgets every waker of `list`.
+pub(crate) fn wake_list<const M: usize>(list: &mut [Option<Waker>; M]) {
+    for waker in list.iter_mut().filter_map(Option::take) {
+        waker.wake();
     }
 }
 
