@@ -351,6 +351,9 @@ impl<'s, C: Connector, D: Delay, const N: usize, Tm: Telemetry> Pool<'s, C, D, N
         }
     }
 
+    // A place's `RefCell` is its checkout lock: held (across awaits) while checking or
+    // opening its connection, then for as long as the `Pooled` guard lives.
+    #[allow(clippy::await_holding_refcell_ref)]
     async fn checkout_inner(&self) -> Result<Pooled<'_, C::Conn>, Error> {
         // An idle connection first; else the first free place.
         let mut free: Option<(usize, RefMut<'_, Option<C::Conn>>)> = None;
