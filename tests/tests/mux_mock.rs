@@ -1,0 +1,440 @@
+//! The multiplexing client over a scripted in-memory transport: exact reply orders, replies
+//! that arrive before a command's write finishes, writes cut short, the bytes of `/cancel`.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use routeros_core::mux::Mux;
+use routeros_core::wire::{Decoder, SentenceEncoder};
+use routeros_core::Error;
+
+#[derive(Default)]
+struct Wire {
+    /// Bytes the "router" sent, not yet read.
+    incoming: VecDeque<u8>,
+    reader: Option<Waker>,
+    /// Bytes the client wrote.
+    written: Vec<u8>,
+    /// Accept at most this many bytes per write call.
+    write_chunk: Option<usize>,
+    /// Accept this many more bytes, then stall.
+    write_budget: Option<usize>,
+    /// While set, writes stay pending.
+    write_stalled: bool,
+    writer: Option<Waker>,
+    closed: bool,
+}
+
+#[derive(Clone, Default)]
+struct Script(Rc<RefCell<Wire>>);
+
+impl Script {
+    fn send(&self, words: &[&str]) {
+        let mut buf = [0u8; 512];
+        let mut enc = SentenceEncoder::new(&mut buf);
+        for w in words {
+            enc.word(w.as_bytes()).unwrap();
+        }
+        let bytes = enc.finish().unwrap().to_vec();
+        let mut wire = self.0.borrow_mut();
+        wire.incoming.extend(bytes);
+        if let Some(w) = wire.reader.take() {
+            w.wake();
+        }
+    }
+
+    fn send_raw(&self, bytes: &[u8]) {
+        let mut wire = self.0.borrow_mut();
+        wire.incoming.extend(bytes);
+        if let Some(w) = wire.reader.take() {
+            w.wake();
+        }
+    }
+
+    fn stall_writes(&self, stalled: bool) {
+        let mut wire = self.0.borrow_mut();
+        wire.write_stalled = stalled;
+        if !stalled {
+            if let Some(w) = wire.writer.take() {
+                w.wake();
+            }
+        }
+    }
+
+    /// Every sentence written so far, as lists of words; panics if the bytes are not whole
+    /// sentences.
+    fn written(&self) -> Vec<Vec<String>> {
+        let bytes = self.0.borrow().written.clone();
+        let mut buf = vec![0u8; 4096];
+        let mut decoder = Decoder::new(&mut buf[..]);
+        assert_eq!(decoder.feed(&bytes), bytes.len());
+        let mut out = Vec::new();
+        while let Some(s) = decoder.next_sentence().unwrap() {
+            out.push(
+                s.words()
+                    .map(|w| String::from_utf8(w.to_vec()).unwrap())
+                    .collect(),
+            );
+        }
+        assert_eq!(
+            decoder.buffered(),
+            0,
+            "a partial sentence was left on the wire"
+        );
+        out
+    }
+}
+
+struct Rd(Script);
+struct Wr(Script);
+
+impl embedded_io_async::ErrorType for Rd {
+    type Error = embedded_io_async::ErrorKind;
+}
+impl embedded_io_async::ErrorType for Wr {
+    type Error = embedded_io_async::ErrorKind;
+}
+
+impl embedded_io_async::Read for Rd {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        poll_fn(|cx| {
+            let mut wire = self.0 .0.borrow_mut();
+            if wire.incoming.is_empty() {
+                if wire.closed {
+                    return Poll::Ready(Ok(0));
+                }
+                wire.reader = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            let n = buf.len().min(wire.incoming.len());
+            for (slot, byte) in buf.iter_mut().zip(wire.incoming.drain(..n)) {
+                *slot = byte;
+            }
+            Poll::Ready(Ok(n))
+        })
+        .await
+    }
+}
+
+impl embedded_io_async::Write for Wr {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        poll_fn(|cx| {
+            let mut wire = self.0 .0.borrow_mut();
+            if wire.write_stalled {
+                wire.writer = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            let mut n = wire.write_chunk.unwrap_or(buf.len()).min(buf.len());
+            if let Some(budget) = wire.write_budget {
+                if budget == 0 {
+                    wire.writer = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                n = n.min(budget);
+                wire.write_budget = Some(budget - n);
+            }
+            wire.written.extend_from_slice(&buf[..n]);
+            Poll::Ready(Ok(n))
+        })
+        .await
+    }
+
+    async fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+type MockMux = Mux<'static, Rd, Wr, (), 4, 512>;
+
+fn mock() -> (Script, MockMux) {
+    let script = Script::default();
+    let rx = Box::leak(vec![0u8; 1024].into_boxed_slice());
+    let tx = Box::leak(vec![0u8; 512].into_boxed_slice());
+    let mux = Mux::new(Rd(script.clone()), Wr(script.clone()), rx, tx);
+    (script, mux)
+}
+
+async fn within<F: std::future::Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(5), f)
+        .await
+        .expect("finished in time")
+}
+
+// With 4 slots, slot `s` in its first generation is tagged `1 + s + 4` on the wire.
+const T0: &str = ".tag=5";
+const T1: &str = ".tag=6";
+const CANCEL_T0: &str = ".tag=2147483653";
+
+#[tokio::test]
+async fn replies_routed_by_tag_whatever_their_order() {
+    let (script, mux) = mock();
+    let mut a = mux.command(&["/a"]).await.unwrap();
+    let mut b = mux.command(&["/b"]).await.unwrap();
+    assert_eq!(script.written(), [vec!["/a", T0], vec!["/b", T1]]);
+    script.send(&["!re", "=n=b1", T1]);
+    script.send(&["!re", "=n=x", ".tag=99"]); // foreign
+    script.send(&["!re", "=n=y"]); // untagged
+    script.send(&["!weird", T0]); // unknown reply word
+    script.send(&["!re", "=n=a1", T0]);
+    script.send(&["!done", T1]);
+    script.send(&["!empty", T0]);
+    script.send(&["!done", "=ret=*7", T0]);
+    let row = within(a.next()).await.unwrap().unwrap();
+    assert_eq!(row.get("n").unwrap().as_str(), Some("a1"));
+    drop(row);
+    let row = within(b.next()).await.unwrap().unwrap();
+    assert_eq!(row.get("n").unwrap().as_str(), Some("b1"));
+    drop(row);
+    assert!(within(b.next()).await.is_none());
+    let done = within(a.finish()).await.unwrap();
+    assert_eq!(done.ret().unwrap().as_str(), Some("*7"));
+    assert_eq!(mux.slots_in_use(), 0);
+    assert!(mux.is_usable());
+}
+
+#[tokio::test]
+async fn a_reply_arriving_before_the_write_finishes_is_kept() {
+    let (script, mux) = mock();
+    let mut stream = mux.stream(&["/s"]).await.unwrap();
+    script.stall_writes(true);
+    let start = mux.command(&["/fast"]);
+    let reader = async {
+        // The command's whole reply is there before its write completes; the stream's
+        // reader routes it into the already registered slot.
+        script.send(&["!re", "=n=early", T1]);
+        script.send(&["!done", T1]);
+        script.send(&["!re", "=n=s1", T0]);
+        let row = stream.next().await.unwrap().unwrap();
+        assert_eq!(row.get("n").unwrap().as_str(), Some("s1"));
+        drop(row);
+        script.stall_writes(false);
+    };
+    let (started, ()) = within(async { tokio::join!(start, reader) }).await;
+    let mut response = started.unwrap();
+    let row = within(response.next()).await.unwrap().unwrap();
+    assert_eq!(row.get("n").unwrap().as_str(), Some("early"));
+    drop(row);
+    assert!(within(response.next()).await.is_none());
+    drop(stream);
+    let mut x = mux.command(&["/x"]).await.unwrap();
+    let tx = format!(".tag={}", x.tag());
+    script.send(TRAP);
+    script.send(DONE);
+    script.send(&["!done", &tx]);
+    assert!(within(x.next()).await.is_none());
+    assert_eq!(mux.slots_in_use(), 0);
+}
+
+async fn cancel_in_order(order: &[&[&str]]) {
+    let (script, mux) = mock();
+    let mut stream = mux
+        .stream(&["/interface/monitor-traffic", "=interface=ether1"])
+        .await
+        .unwrap();
+    script.send(&["!re", "=rx=1", T0]);
+    within(stream.next()).await.unwrap().unwrap();
+    let cancel = stream.cancel();
+    let router = async {
+        // Wait until the /cancel is on the wire, then answer in the given order.
+        loop {
+            if script.written().iter().any(|s| s[0] == "/cancel") {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(script.written()[1], ["/cancel", "=tag=5", CANCEL_T0]);
+        // A row already in flight when the cancel arrived.
+        script.send(&["!re", "=rx=2", T0]);
+        for sentence in order {
+            script.send(sentence);
+        }
+    };
+    let (end, ()) = within(async { tokio::join!(cancel, router) }).await;
+    let end = end.unwrap();
+    assert_eq!(end.rows, 2);
+    assert_eq!(mux.slots_in_use(), 0);
+    // Whatever was left (the cancel's own !done) is dropped: the next command gets its own.
+    let mut next = mux.command(&["/next"]).await.unwrap();
+    let tag = format!(".tag={}", next.tag());
+    script.send(&["!re", "=ok=yes", &tag]);
+    script.send(&["!done", &tag]);
+    let row = within(next.next()).await.unwrap().unwrap();
+    assert_eq!(row.get("ok").unwrap().as_str(), Some("yes"));
+    drop(row);
+    assert!(within(next.next()).await.is_none());
+    assert_eq!(mux.slots_in_use(), 0);
+}
+
+const TRAP: &[&str] = &["!trap", "=category=2", "=message=interrupted", T0];
+const DONE: &[&str] = &["!done", T0];
+const CANCEL_DONE: &[&str] = &["!done", CANCEL_T0];
+
+#[tokio::test]
+async fn cancel_documented_order() {
+    cancel_in_order(&[TRAP, CANCEL_DONE, DONE]).await;
+}
+
+#[tokio::test]
+async fn cancel_done_first() {
+    cancel_in_order(&[CANCEL_DONE, TRAP, DONE]).await;
+}
+
+#[tokio::test]
+async fn stream_done_first() {
+    cancel_in_order(&[TRAP, DONE, CANCEL_DONE]).await;
+}
+
+#[tokio::test]
+async fn stream_already_ended_when_cancel_arrived() {
+    cancel_in_order(&[
+        DONE,
+        &["!trap", "=message=unknown command tag", CANCEL_T0],
+        CANCEL_DONE,
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn a_real_trap_while_cancelling_is_reported() {
+    let (script, mux) = mock();
+    let stream = mux
+        .stream(&["/tool/torch", "=interface=nope"])
+        .await
+        .unwrap();
+    script.send(&["!trap", "=message=no such item", T0]);
+    script.send(&["!done", T0]);
+    let err = within(stream.cancel()).await.unwrap_err();
+    assert_eq!(err.as_trap().unwrap().message.as_str(), "no such item");
+    assert_eq!(mux.slots_in_use(), 0);
+}
+
+#[tokio::test]
+async fn dropped_stream_writes_its_cancel_on_the_next_poll() {
+    let (script, mux) = mock();
+    let mut stream = mux.stream(&["/s"]).await.unwrap();
+    let mut other = mux.command(&["/other"]).await.unwrap();
+    script.send(&["!re", T0]);
+    within(stream.next()).await.unwrap().unwrap();
+    drop(stream);
+    // Nothing is written by the drop itself...
+    assert_eq!(script.written().len(), 2);
+    assert_eq!(mux.slots_in_use(), 2);
+    // ...but by the next poll that drives the connection.
+    let reader = other.next();
+    let router = async {
+        while script.written().len() < 3 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(script.written()[2], ["/cancel", "=tag=5", CANCEL_T0]);
+        script.send(&["!re", "=late=1", T0]); // dropped: the stream is gone
+        script.send(TRAP);
+        script.send(CANCEL_DONE);
+        script.send(DONE);
+        script.send(&["!done", T1]);
+    };
+    let (end, ()) = within(async { tokio::join!(reader, router) }).await;
+    assert!(end.is_none());
+    assert_eq!(mux.slots_in_use(), 0);
+}
+
+#[tokio::test]
+async fn a_write_cut_short_is_finished_by_the_next_writer() {
+    let (script, mux) = mock();
+    script.0.borrow_mut().write_chunk = Some(3);
+    let mut first = mux.command(&["/first", "=a=1"]).await.unwrap();
+    // Start a command and give up on it after its first five bytes.
+    script.0.borrow_mut().write_budget = Some(5);
+    {
+        let start = mux.command(&["/abandoned", "=some=value"]);
+        assert!(tokio::time::timeout(Duration::from_millis(20), start)
+            .await
+            .is_err());
+    }
+    assert!(mux.slots_in_use() == 2);
+    script.0.borrow_mut().write_budget = None;
+    script.stall_writes(false);
+    // The next command first finishes the abandoned sentence, then cancels it.
+    let mut third = within(mux.command(&["/third"])).await.unwrap();
+    let written = script.written();
+    let paths: Vec<&str> = written.iter().map(|s| s[0].as_str()).collect();
+    assert_eq!(paths, ["/first", "/abandoned", "/third", "/cancel"]);
+    assert_eq!(written[3][1], "=tag=6");
+    // The abandoned command's slot is freed by its !done.
+    script.send(&["!done", T1]);
+    script.send(&["!done", T0]);
+    let t3 = format!(".tag={}", third.tag());
+    script.send(&["!done", &t3]);
+    assert!(within(first.next()).await.is_none());
+    assert!(within(third.next()).await.is_none());
+    assert_eq!(mux.slots_in_use(), 0);
+}
+
+#[tokio::test]
+async fn a_control_byte_fails_every_handle() {
+    let (script, mux) = mock();
+    let mut a = mux.command(&["/a"]).await.unwrap();
+    let mut b = mux.stream(&["/b"]).await.unwrap();
+    script.send_raw(&[0xF9, 0x00]);
+    let err = within(a.next()).await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::Wire(_)), "{err:?}");
+    assert!(within(a.next()).await.is_none());
+    assert_eq!(within(b.next()).await.unwrap().unwrap_err(), err);
+    assert!(!mux.is_usable());
+    assert_eq!(mux.command(&["/c"]).await.err(), Some(err));
+    drop((a, b));
+    assert_eq!(mux.slots_in_use(), 0);
+}
+
+#[tokio::test]
+async fn peer_close_fails_handles_with_closed() {
+    let (script, mux) = mock();
+    let mut a = mux.command(&["/a"]).await.unwrap();
+    script.0.borrow_mut().closed = true;
+    assert_eq!(within(a.next()).await.unwrap().unwrap_err(), Error::Closed);
+    drop(a);
+    assert_eq!(mux.slots_in_use(), 0);
+}
+
+#[tokio::test]
+async fn command_back_pressure_keeps_every_row() {
+    let (script, mux) = mock();
+    let mut big = mux.command(&["/big"]).await.unwrap();
+    let mut small = mux.command(&["/small"]).await.unwrap();
+    // Far more than 512 bytes for `big`, then `small`'s reply behind it.
+    for i in 0..50 {
+        script.send(&[
+            "!re",
+            &format!("=i={i}"),
+            "=pad=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            T0,
+        ]);
+    }
+    script.send(&["!done", T0]);
+    script.send(&["!re", "=s=1", T1]);
+    script.send(&["!done", T1]);
+    // `small` cannot get its row until `big` makes room: read them together.
+    let big_rows = async {
+        let mut seen = Vec::new();
+        while let Some(row) = big.next().await {
+            seen.push(row.unwrap().get("i").unwrap().parse::<u32>().unwrap());
+            tokio::task::yield_now().await;
+        }
+        seen
+    };
+    let small_rows = async {
+        let mut n = 0;
+        while let Some(row) = small.next().await {
+            row.unwrap();
+            n += 1;
+        }
+        n
+    };
+    let (seen, n) = within(async { tokio::join!(big_rows, small_rows) }).await;
+    assert_eq!(seen, (0..50).collect::<Vec<_>>());
+    assert_eq!(n, 1);
+    assert_eq!(mux.slots_in_use(), 0);
+}
