@@ -50,10 +50,10 @@
 //!   consumes a row. Other slots wait meanwhile, so consume command replies promptly (or give
 //!   them room); a command whose handle is never polled again stalls the connection until it
 //!   is dropped. A single row larger than `S` can never be queued: it is dropped and the
-//!   command ends with [`Error::BufferTooSmall`]`(`[`Buffer::Rows`](crate::Buffer::Rows)`)`. A
+//!   command ends with [`Error::BufferTooSmall`]`(`[`Buffer::Rows`]`)`. A
 //!   sentence larger than the receive buffer is skipped by the decoder; its tag is unknown,
 //!   so every command running at that moment ends with
-//!   [`Error::BufferTooSmall`]`(`[`Buffer::Receive`](crate::Buffer::Receive)`)`.
+//!   [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)`.
 //!
 //! # Streams and cancel
 //!
@@ -105,8 +105,105 @@
 //! # let _ = done; Ok(()) }
 //! ```
 //!
-//! A runnable version, with a scripted transport, is in this module's tests and in the
-//! crate's integration tests against the simulator.
+//! # Runnable example: streaming, cancel and telemetry
+//!
+//! Over a scripted in-memory transport whose replies are all there from the start (they
+//! "arrive" before the commands are written, which the tags make harmless): slot 0 in its
+//! first generation is tagged `5`, slot 1 `6`, and the `/cancel` of tag 5 `2147483653`.
+//!
+//! ```
+//! # use std::collections::VecDeque;
+//! # use core::cell::RefCell;
+//! # use routeros_core::wire::SentenceEncoder;
+//! # struct Script(VecDeque<u8>);
+//! # impl embedded_io_async::ErrorType for Script { type Error = core::convert::Infallible; }
+//! # impl embedded_io_async::Read for Script {
+//! #     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+//! #         let n = buf.len().min(self.0.len());
+//! #         for (b, x) in buf.iter_mut().zip(self.0.drain(..n)) { *b = x; }
+//! #         Ok(n)
+//! #     }
+//! # }
+//! # struct Sink(Vec<u8>);
+//! # impl embedded_io_async::ErrorType for Sink { type Error = core::convert::Infallible; }
+//! # impl embedded_io_async::Write for Sink {
+//! #     async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+//! #         self.0.extend_from_slice(buf);
+//! #         Ok(buf.len())
+//! #     }
+//! #     async fn flush(&mut self) -> Result<(), Self::Error> { Ok(()) }
+//! # }
+//! # fn say(out: &mut VecDeque<u8>, words: &[&str]) {
+//! #     let mut buf = [0u8; 128];
+//! #     let mut enc = SentenceEncoder::new(&mut buf);
+//! #     for w in words { enc.word(w.as_bytes()).unwrap(); }
+//! #     out.extend(enc.finish().unwrap());
+//! # }
+//! use routeros_core::mux::Mux;
+//! use routeros_core::telemetry::{Clock, Event, Instant, Observer};
+//!
+//! /// Keeps one line per event.
+//! #[derive(Default)]
+//! struct Lines(RefCell<Vec<String>>);
+//! impl Observer for Lines {
+//!     fn on_event(&self, event: &Event<'_>) {
+//!         let line = match event {
+//!             Event::StreamStop { path, rows, cancelled, .. } => {
+//!                 format!("stream {path}: {rows} rows, cancelled: {cancelled}")
+//!             }
+//!             Event::CommandStop { path, duration, .. } => {
+//!                 format!("command {path}: {} µs", duration.as_micros())
+//!             }
+//!             _ => return,
+//!         };
+//!         self.0.borrow_mut().push(line);
+//!     }
+//! }
+//! /// A clock that advances 10 µs each time it is read.
+//! #[derive(Default)]
+//! struct Ticks(core::cell::Cell<u64>);
+//! impl Clock for Ticks {
+//!     fn now(&self) -> Instant {
+//!         self.0.set(self.0.get() + 10);
+//!         Instant::from_micros(self.0.get())
+//!     }
+//! }
+//!
+//! let mut router = VecDeque::new();
+//! for rx in ["1000", "2000", "3000"] {
+//!     say(&mut router, &["!re", "=name=ether1", &format!("=rx-bits-per-second={rx}"), ".tag=5"]);
+//! }
+//! say(&mut router, &["!re", "=name=MikroTik", ".tag=6"]);
+//! say(&mut router, &["!done", ".tag=6"]);
+//! say(&mut router, &["!trap", "=category=2", "=message=interrupted", ".tag=5"]);
+//! say(&mut router, &["!done", ".tag=2147483653"]);
+//! say(&mut router, &["!done", ".tag=5"]);
+//!
+//! let (mut rx, mut tx) = ([0u8; 1024], [0u8; 256]);
+//! let telemetry = (Lines::default(), Ticks::default());
+//! let mux: Mux<'_, _, _, _, 4, 512> =
+//!     Mux::with_telemetry(Script(router), Sink(Vec::new()), &mut rx, &mut tx, &telemetry);
+//!
+//! # futures_executor::block_on(async {
+//! let mut traffic = mux.stream(&["/interface/monitor-traffic", "=interface=ether1"]).await?;
+//! let identity = mux.command(&["/system/identity/print"]).await?;
+//! let mut total = 0;
+//! for _ in 0..3 {
+//!     let sample = traffic.next().await.expect("a row")?;
+//!     total += sample.get("rx-bits-per-second").and_then(|v| v.parse::<u32>()).unwrap_or(0);
+//! }
+//! assert_eq!(total, 6000);
+//! // The trap with category 2 is how a cancelled stream ends: not an error.
+//! let end = traffic.cancel().await?;
+//! assert_eq!((end.rows, end.dropped), (3, 0));
+//! identity.finish().await?;
+//! assert_eq!(mux.slots_in_use(), 0);
+//! # Ok::<(), routeros_core::Error>(()) }).unwrap();
+//!
+//! let lines = telemetry.0 .0.borrow();
+//! assert_eq!(lines[0], "stream /interface/monitor-traffic: 3 rows, cancelled: true");
+//! assert!(lines[1].starts_with("command /system/identity/print: "));
+//! ```
 
 mod handle;
 mod ring;
