@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# CI for embassy-example/ (run as root, from anywhere):
+#   host    the firmware's Linux build on embassy-net over a TAP device inside a network
+#           namespace, against the simulator listening in that namespace: plain, TLS (CA,
+#           pinned certificate, the insecure opt-out, a wrong CA and a wrong name rejected),
+#           and a simulator restart in the middle (plain and TLS) that it must survive.
+#   boards  the Raspberry Pi Pico W (thumbv6m) and ESP32-C3 (riscv32imc) images: ELF, UF2 and
+#           ESP app image, with their flash/RAM figures.
+#   checks  cargo fmt --check, clippy -D warnings, tests and docs of the host-side crates.
+# Usage: embassy-example/ci.sh [all|host|boards|checks]    (default: all)
+# EMBASSY_CI_IMAGES=0 skips installing elf2uf2-rs/espflash and converting the ELFs.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+WHAT="${1:-all}"
+IMAGES="${EMBASSY_CI_IMAGES:-1}"
+START=$(date +%s)
+export CARGO_TERM_COLOR=never
+
+say() { printf '== [%4ss] %s\n' "$(($(date +%s) - START))" "$*"; }
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Tools a fresh machine lacks.
+APT_UPDATED=0
+apt_install() { # apt_install PACKAGE... (installs those not yet installed)
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "apt-get install ${missing[*]}"
+    if [ "$APT_UPDATED" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+}
+
+WORK="$(mktemp -d /tmp/embassy-ci.XXXXXX)"
+NS="rosmon$$"
+PIDS=()
+cleanup() {
+    local rc=$?
+    for pid in "${PIDS[@]:-}"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    done
+    ip netns del "$NS" 2>/dev/null || true
+    rm -rf "$WORK"
+    if [ $rc -eq 0 ]; then say "embassy-example CI passed"; else say "embassy-example CI FAILED (exit $rc)"; fi
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------------------------
+make_pki() { # test certificates (RSA 2048, as RouterOS makes by default) in $WORK/pki
+    local d="$WORK/pki"
+    [ -f "$d/ca.der" ] && return 0
+    mkdir -p "$d"
+    (
+        cd "$d"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3 -subj "/CN=Lab Test CA" 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -keyout router.key -out router.csr -subj "/CN=router.lab" 2>/dev/null
+        printf 'subjectAltName=DNS:router.lab\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >leaf.ext
+        openssl x509 -req -in router.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out router.pem -days 3 -extfile leaf.ext 2>/dev/null
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 3 -subj "/CN=Some Other CA" 2>/dev/null
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout self.key -out self.pem -days 3 -subj "/CN=router.lab" -addext "subjectAltName=DNS:router.lab" 2>/dev/null
+        for c in ca other-ca self; do openssl x509 -in "$c.pem" -outform der -out "$c.der"; done
+    )
+}
+
+# ---------------------------------------------------------------------------------------------
+SIM="$ROOT/target/release/routeros-sim"
+FW="$HERE/host/target/release/routeros-monitor-host"
+SIM_IP=192.168.69.1
+FW_IP=192.168.69.2
+
+start_sim() { # start_sim NAME PORT [ARGS...]: a simulator in the namespace; sets SIM_PID
+    local name=$1 port=$2
+    shift 2
+    ip netns exec "$NS" "$SIM" --listen "$SIM_IP:$port" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    SIM_PID=$!
+    PIDS+=("$SIM_PID")
+    for _ in $(seq 100); do
+        [ -s "$WORK/$name.out" ] && return 0
+        kill -0 "$SIM_PID" 2>/dev/null || fail "simulator $name did not start: $(cat "$WORK/$name.err")"
+        sleep 0.1
+    done
+    fail "simulator $name did not print its address"
+}
+
+stop_sim() { # stop_sim PID
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+fw() { # fw NAME ARGS...: runs the firmware to its end (bounded); sets RC
+    local name=$1
+    shift
+    set +e
+    timeout 120 ip netns exec "$NS" "$FW" --tap tap0 --ip "$FW_IP/24" --router "$SIM_IP" "$@" \
+        >"$WORK/$name.out" 2>"$WORK/$name.err"
+    RC=$?
+    set -e
+}
+
+expect_rc() { # expect_rc NAME WANT
+    if [ "$RC" != "$2" ]; then
+        echo "--- $1 stdout"; cat "$WORK/$1.out"; echo "--- $1 stderr"; tail -n 30 "$WORK/$1.err"
+        fail "$1: exit code $RC, expected $2"
+    fi
+}
+
+expect_line() { # expect_line NAME REGEX: stdout has a matching line
+    grep -Eq -- "$2" "$WORK/$1.out" || {
+        echo "--- $1 stdout"; cat "$WORK/$1.out"; echo "--- $1 stderr"; tail -n 30 "$WORK/$1.err"
+        fail "$1: no line matching /$2/"
+    }
+}
+
+expect_samples() { # expect_samples NAME N: exactly N sample lines, numbered 1..N, then done
+    local n
+    n=$(grep -c '^sample n=' "$WORK/$1.out" || true)
+    [ "$n" = "$2" ] || { cat "$WORK/$1.out"; fail "$1: $n sample lines, expected $2"; }
+    expect_line "$1" "^sample n=$2 interface=ether1 rx-bps=[0-9]+ tx-bps=[0-9]+ "
+    expect_line "$1" '^done$'
+}
+
+restart_scenario() { # restart_scenario NAME PORT SIM_ARGS -- FW_ARGS: kill the simulator mid-stream, restart it
+    local name=$1 port=$2
+    shift 2
+    local sim_args=()
+    while [ "$1" != "--" ]; do sim_args+=("$1"); shift; done
+    shift
+    start_sim "$name-sim1" "$port" "${sim_args[@]}"
+    local sim1=$SIM_PID
+    (fw "$name" --port "$port" --samples 8 "$@"; echo "$RC" >"$WORK/$name.rc") &
+    local fw_pid=$!
+    PIDS+=("$fw_pid")
+    for _ in $(seq 150); do
+        [ "$(grep -c '^sample n=' "$WORK/$name.out" 2>/dev/null || true)" -ge 3 ] && break
+        sleep 0.1
+    done
+    [ "$(grep -c '^sample n=' "$WORK/$name.out" 2>/dev/null || true)" -ge 3 ] || fail "$name: no samples before the restart"
+    say "$name: 3 samples seen; stopping the simulator for 2 s"
+    stop_sim "$sim1"
+    sleep 2
+    start_sim "$name-sim2" "$port" "${sim_args[@]}"
+    wait "$fw_pid" || true
+    RC=$(cat "$WORK/$name.rc")
+    stop_sim "$SIM_PID"
+    expect_rc "$name" 0
+    expect_line "$name" '^disconnected error='
+    expect_line "$name" '^reconnected failures=[0-9]+$'
+    expect_samples "$name" 8
+    say "$name: ok ($(grep -c '^disconnected' "$WORK/$name.out") failed attempt(s) while the simulator was down)"
+}
+
+host_e2e() {
+    apt_install iproute2 openssl
+    say "building the simulator (release)"
+    (cd "$ROOT" && cargo build --release -q -p routeros-sim)
+    say "building the host firmware (release)"
+    (cd "$HERE/host" && cargo build --release -q)
+    make_pki
+    local pki="$WORK/pki"
+
+    say "network namespace $NS with tap0 ($SIM_IP simulator, $FW_IP firmware)"
+    ip netns add "$NS"
+    ip -n "$NS" link set lo up
+    ip -n "$NS" tuntap add dev tap0 mode tap
+    ip -n "$NS" addr add "$SIM_IP/24" dev tap0
+    ip -n "$NS" link set tap0 up
+
+    # Plain API.
+    start_sim plain-sim 8728
+    local plain_sim=$SIM_PID
+    fw plain --samples 5
+    expect_rc plain 0
+    expect_line plain '^connected tls=false$'
+    expect_line plain '^logged-in$'
+    expect_line plain '^resource version=7\.[0-9]+ .*board=[^ ]+'
+    expect_line plain '^identity name=.+'
+    expect_samples plain 5
+    say "plain: ok"
+    fw sizes-plain --print-future-sizes
+    expect_rc sizes-plain 0
+    expect_line sizes-plain '^future-size Response::next over TcpSocket: [0-9]+ bytes$'
+    cat "$WORK/sizes-plain.out"
+    export CI_WRONG_PASSWORD=not-the-password
+    fw wrong-password --password-env CI_WRONG_PASSWORD --max-failures 1
+    expect_rc wrong-password 2
+    expect_line wrong-password '^disconnected error="login failed: '
+    say "wrong password: rejected as expected"
+    stop_sim "$plain_sim"
+
+    # TLS with a CA-signed RSA router certificate.
+    start_sim tls-sim 8729 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key"
+    local tls_sim=$SIM_PID
+    fw tls-ca --tls-ca "$pki/ca.der" --samples 3
+    expect_rc tls-ca 0
+    expect_line tls-ca '^connected tls=true$'
+    expect_line tls-ca '^identity name=.+'
+    expect_samples tls-ca 3
+    say "TLS, CA-verified: ok"
+    fw sizes-tls --tls-ca "$pki/ca.der" --print-future-sizes
+    expect_rc sizes-tls 0
+    expect_line sizes-tls '^future-size Response::next over TlsConnection<TcpSocket>: [0-9]+ bytes$'
+    cat "$WORK/sizes-tls.out"
+    fw tls-wrong-ca --tls-ca "$pki/other-ca.der" --max-failures 1
+    expect_rc tls-wrong-ca 2
+    expect_line tls-wrong-ca '^disconnected error="TLS handshake failed: router certificate not trusted'
+    say "TLS, wrong CA: rejected as expected"
+    fw tls-wrong-name --tls-ca "$pki/ca.der" --server-name not-the-router.lab --max-failures 1
+    expect_rc tls-wrong-name 2
+    expect_line tls-wrong-name '^disconnected error="TLS handshake failed: router certificate not trusted'
+    say "TLS, wrong server name: rejected as expected"
+    stop_sim "$tls_sim"
+
+    # TLS with a self-signed router certificate (what a lab router usually has).
+    start_sim self-sim 8730 --tls-cert "$pki/self.pem" --tls-key "$pki/self.key"
+    local self_sim=$SIM_PID
+    fw self-pinned --port 8730 --tls-pinned "$pki/self.der" --samples 2
+    expect_rc self-pinned 0
+    expect_samples self-pinned 2
+    say "TLS, pinned self-signed certificate: ok"
+    fw self-insecure --port 8730 --tls-insecure-skip-verify-for-lab-routers-only --samples 2
+    expect_rc self-insecure 0
+    expect_samples self-insecure 2
+    grep -q 'verification is OFF' "$WORK/self-insecure.err" || fail "self-insecure: no warning that verification is off"
+    say "TLS, verification explicitly skipped: ok (warned)"
+    fw self-by-ca --port 8730 --tls-ca "$pki/ca.der" --max-failures 1
+    expect_rc self-by-ca 2
+    expect_line self-by-ca 'certificate not trusted'
+    say "TLS, self-signed certificate with verification on: rejected as expected"
+    stop_sim "$self_sim"
+
+    # The router goes away in the middle and comes back.
+    restart_scenario restart-plain 8728 --
+    restart_scenario restart-tls 8729 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key" -- --tls-ca "$pki/ca.der"
+
+    ip netns del "$NS"
+    say "host end-to-end: all scenarios passed"
+}
+
+# ---------------------------------------------------------------------------------------------
+checks() {
+    say "fmt, clippy, tests and docs of app/ and host/"
+    for crate in app host; do
+        (
+            cd "$HERE/$crate"
+            cargo fmt --check
+            cargo clippy -q --all-targets -- -D warnings
+            RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps
+        )
+    done
+    (cd "$HERE/app" && cargo clippy -q --features log -- -D warnings && cargo test -q 2>&1 | tail -n 4)
+    (cd "$HERE/host" && cargo test -q 2>&1 | tail -n 4)
+    for crate in rp2040 esp32c3; do (cd "$HERE/$crate" && cargo fmt --check); done
+}
+
+# ---------------------------------------------------------------------------------------------
+elf_sizes() { # elf_sizes ELF: allocated sections (flash and RAM)
+    size -A "$1" | awk 'NR>2 && $1 !~ /^\.(debug|comment|defmt|riscv\.attributes|ARM\.attributes|espressif|eh_frame)/ && NF==3 && $2>0 {print "    " $0}'
+}
+
+boards() {
+    apt_install binutils openssl
+    rustup target add thumbv6m-none-eabi riscv32imc-unknown-none-elf >/dev/null 2>&1 ||
+        rustup target add thumbv6m-none-eabi riscv32imc-unknown-none-elf
+    make_pki
+    # Dummy settings: the images link for real, but would join a network named ci-dummy-ssid.
+    export WIFI_SSID=ci-dummy-ssid WIFI_PASSWORD=ci-dummy-password ROUTER_ADDRESS=192.168.88.1 \
+        ROUTER_USER=monitor ROUTER_PASSWORD=ci-dummy-password ROUTER_TLS=ca \
+        ROUTER_TLS_CERT="$WORK/pki/ca.der" ROUTER_TLS_SERVER_NAME=router.lab
+    say "building the Pico W image (thumbv6m-none-eabi, release)"
+    (cd "$HERE/rp2040" && cargo build --release -q)
+    local rp="$HERE/rp2040/target/thumbv6m-none-eabi/release/routeros-monitor-rp2040"
+    say "building the ESP32-C3 image (riscv32imc-unknown-none-elf, release)"
+    (cd "$HERE/esp32c3" && cargo build --release -q)
+    local esp="$HERE/esp32c3/target/riscv32imc-unknown-none-elf/release/routeros-monitor-esp32c3"
+    [ -s "$rp" ] && [ -s "$esp" ] || fail "an ELF is missing"
+    echo "  Pico W ELF sections:"
+    elf_sizes "$rp"
+    echo "  ESP32-C3 ELF sections:"
+    elf_sizes "$esp"
+
+    if [ "$IMAGES" = 1 ]; then
+        if ! command -v elf2uf2-rs >/dev/null; then
+            say "cargo install elf2uf2-rs (no serial support: only the converter is needed)"
+            cargo install -q elf2uf2-rs --version 2.2.0 --no-default-features --locked
+        fi
+        if ! command -v espflash >/dev/null; then
+            apt_install libudev-dev pkg-config
+            say "cargo install espflash (about 3 minutes)"
+            cargo install -q espflash --version '^4' --locked
+        fi
+        elf2uf2-rs "$rp" "$WORK/routeros-monitor-rp2040.uf2" >/dev/null
+        espflash save-image --chip esp32c3 "$esp" "$WORK/routeros-monitor-esp32c3.bin" >/dev/null
+        local uf2="$WORK/routeros-monitor-rp2040.uf2" bin="$WORK/routeros-monitor-esp32c3.bin"
+        # UF2: 512-byte blocks starting with the two UF2 magic words; family RP2040.
+        [ $(($(stat -c %s "$uf2") % 512)) -eq 0 ] || fail "UF2 size is not a multiple of 512"
+        [ "$(head -c 8 "$uf2" | od -An -tx4 | tr -d ' \n')" = "0a3246559e5d5157" ] || fail "UF2 magic missing"
+        # ESP image: first byte is the 0xE9 image magic.
+        [ "$(head -c 1 "$bin" | od -An -tx1 | tr -d ' ')" = "e9" ] || fail "ESP app image magic missing"
+        say "images: $(stat -c '%s' "$uf2") bytes UF2 ($(($(stat -c %s "$uf2") / 512)) blocks), $(stat -c '%s' "$bin") bytes ESP32-C3 app image"
+    else
+        say "EMBASSY_CI_IMAGES=0: ELF only, no UF2/app image"
+    fi
+}
+
+case "$WHAT" in
+all)
+    checks
+    host_e2e
+    boards
+    ;;
+host) host_e2e ;;
+boards) boards ;;
+checks) checks ;;
+*) fail "usage: $0 [all|host|boards|checks]" ;;
+esac
