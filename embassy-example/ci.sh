@@ -259,7 +259,7 @@ checks() {
     done
     (cd "$HERE/app" && cargo clippy -q --features log -- -D warnings && cargo test -q 2>&1 | tail -n 4)
     (cd "$HERE/host" && cargo test -q 2>&1 | tail -n 4)
-    for crate in rp2040 esp32c3; do (cd "$HERE/$crate" && cargo fmt --check); done
+    for crate in rp2040 esp32c3 size-probe; do (cd "$HERE/$crate" && cargo fmt --check); done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -287,6 +287,16 @@ boards() {
     elf_sizes "$rp"
     echo "  ESP32-C3 ELF sections:"
     elf_sizes "$esp"
+
+    say "client cost on thumbv6m: the size probe with and without routeros_core::Client"
+    local probe="$HERE/size-probe/target/thumbv6m-none-eabi/release/routeros-size-probe"
+    (cd "$HERE/size-probe" && cargo build --release -q)
+    local without with
+    without=$(size -A "$probe" | awk '$1==".text"||$1==".rodata"{s+=$2} END{print s}')
+    (cd "$HERE/size-probe" && cargo build --release -q --features client)
+    with=$(size -A "$probe" | awk '$1==".text"||$1==".rodata"{s+=$2} END{print s}')
+    [ "$with" -gt "$without" ] || fail "size probe: the client variant is not larger"
+    echo "    flash (.text+.rodata): without client $without bytes, with client $with bytes: client costs $((with - without)) bytes"
 
     if [ "$IMAGES" = 1 ]; then
         if ! command -v elf2uf2-rs >/dev/null; then
