@@ -30,6 +30,9 @@ pub mod runner;
 pub mod settings;
 pub mod tls;
 
+#[cfg(test)]
+mod tests;
+
 pub use config::Buffers;
 pub use error::{AppError, TlsFailure};
 pub use monitor::{Event, Flow, Identity, Observer, Resource, Sample, SessionEnd};
