@@ -376,6 +376,7 @@ impl<'s, C: Connector, D: Delay, const N: usize, Tm: Telemetry> Pool<'s, C, D, N
         let Some((index, mut entry)) = free else {
             return Err(Error::PoolExhausted);
         };
+        let _wake = WakeWaiters(&self.state.waiters);
         let mut guard = PlaceGuard {
             entry: &mut entry,
             armed: true,
@@ -417,6 +418,7 @@ impl<'s, C: Connector, D: Delay, const N: usize, Tm: Telemetry> Pool<'s, C, D, N
             }
             self.park(|| self.connector.try_borrow_mut().is_ok()).await;
         };
+        let _wake = WakeWaiters(&self.state.waiters);
         let mut backoff = self.config.backoff_initial_ms;
         let attempts = self.config.connect_attempts.max(1);
         let mut attempt = 1;
@@ -447,14 +449,7 @@ impl<'s, C: Connector, D: Delay, const N: usize, Tm: Telemetry> Pool<'s, C, D, N
             backoff = backoff.saturating_mul(2).min(self.config.backoff_max_ms);
         };
         drop(connector);
-        self.wake_waiters();
         result
-    }
-
-    fn wake_waiters(&self) {
-        if let Ok(mut waiters) = self.state.waiters.try_borrow_mut() {
-            wake_list(&mut waiters);
-        }
     }
 
     async fn park(&self, ready: impl Fn() -> bool) {
@@ -486,6 +481,18 @@ impl<C: Connector, D, const N: usize, Tm: Telemetry> Checkin for Pool<'_, C, D, 
         self.telemetry
             .event(&Event::PoolCheckin { index, reusable });
         if let Ok(mut waiters) = self.state.waiters.try_borrow_mut() {
+            wake_list(&mut waiters);
+        }
+    }
+}
+
+/// Wakes the futures waiting on the pool when dropped, however the checkout ends (also when
+/// its future is dropped half-way): a place or the connector may have become free.
+struct WakeWaiters<'a>(&'a RefCell<[Option<Waker>; POOL_WAITERS]>);
+
+impl Drop for WakeWaiters<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut waiters) = self.0.try_borrow_mut() {
             wake_list(&mut waiters);
         }
     }

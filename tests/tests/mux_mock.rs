@@ -438,3 +438,71 @@ async fn command_back_pressure_keeps_every_row() {
     assert_eq!(n, 1);
     assert_eq!(mux.slots_in_use(), 0);
 }
+
+// These two run the parties as separate tasks: `join!` would poll every branch on any
+// wake-up and hide a missing hand-over.
+#[tokio::test]
+async fn a_reader_dropped_mid_read_hands_over_to_a_waiting_handle() {
+    let (script, mux) = mock();
+    let mux: &'static MockMux = Box::leak(Box::new(mux));
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async move {
+            let mut a = mux.stream(&["/a"]).await.unwrap();
+            let mut b = mux.command(&["/b"]).await.unwrap();
+            // `a` takes the reader first and gives up (its future is dropped) while `b` waits.
+            let give_up = tokio::task::spawn_local(async move {
+                assert!(tokio::time::timeout(Duration::from_millis(20), a.next())
+                    .await
+                    .is_err());
+                a
+            });
+            let wait = tokio::task::spawn_local(async move {
+                tokio::task::yield_now().await;
+                let row = b.next().await.unwrap().unwrap();
+                let got = row.get("n").unwrap().as_str().unwrap().to_string();
+                drop(row);
+                assert!(b.next().await.is_none());
+                got
+            });
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            script.send(&["!re", "=n=for-b", T1]);
+            script.send(&["!done", T1]);
+            assert_eq!(within(wait).await.unwrap(), "for-b");
+            drop(within(give_up).await.unwrap());
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_writer_dropped_mid_write_hands_over_to_a_waiting_writer() {
+    let (script, mux) = mock();
+    let mux: &'static MockMux = Box::leak(Box::new(mux));
+    script.0.borrow_mut().write_budget = Some(4);
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async move {
+            let first = tokio::task::spawn_local(async move {
+                let start = mux.command(&["/first"]);
+                assert!(tokio::time::timeout(Duration::from_millis(20), start)
+                    .await
+                    .is_err());
+            });
+            let second = tokio::task::spawn_local(async move {
+                tokio::task::yield_now().await;
+                mux.command(&["/second"]).await.unwrap().tag()
+            });
+            within(first).await.unwrap();
+            script.0.borrow_mut().write_budget = None;
+            let waker = script.0.borrow_mut().writer.take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            let tag = within(second).await.unwrap();
+            let written = script.written();
+            assert_eq!(written[0][0], "/first");
+            assert_eq!(written[1], ["/second", &format!(".tag={tag}") as &str]);
+            assert_eq!(written[2], ["/cancel", "=tag=5", CANCEL_T0]);
+        })
+        .await;
+}

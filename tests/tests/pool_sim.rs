@@ -270,3 +270,37 @@ async fn dropping_a_checkout_mid_connect_frees_the_place() {
     drop(conn);
     assert_eq!(pool.in_use(), 0);
 }
+
+/// A checkout given up half-way (its future dropped) hands its place over to a task waiting
+/// in `checkout_wait`. Separate tasks, so that only the right wake-up can get it going.
+#[tokio::test]
+async fn an_abandoned_checkout_wakes_a_waiting_one() {
+    let sim = sim(SimConfig::default()).await;
+    let delay: &'static RecordingDelay = Box::leak(Box::default());
+    let state: &'static PoolState<Conn, 1> = Box::leak(Box::new(PoolState::new()));
+    let connector = SimConnector::new(sim.addr());
+    connector.hang.set(true);
+    let pool = Box::leak(Box::new(Pool::new(state, connector, delay, config())));
+    let pool: &'static Pool<'static, SimConnector, &'static RecordingDelay, 1> = pool;
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async move {
+            let giver = tokio::task::spawn_local(async move {
+                assert!(
+                    tokio::time::timeout(Duration::from_millis(30), pool.checkout())
+                        .await
+                        .is_err()
+                );
+                pool.connector().hang.set(false);
+            });
+            let waiter = tokio::task::spawn_local(async move {
+                tokio::task::yield_now().await;
+                let mut conn = pool.checkout_wait().await.unwrap();
+                identity(&mut conn).await
+            });
+            within(giver).await.unwrap();
+            assert_eq!(within(waiter).await.unwrap(), "MikroTik");
+        })
+        .await;
+    assert_eq!(pool.in_use(), 0);
+}

@@ -251,6 +251,9 @@ pub trait Link: sealed::Sealed {
     /// queued for writing).
     #[doc(hidden)]
     fn abandon_start(&self, id: SlotId, encoded: bool);
+    /// Wakes every future waiting on the connection.
+    #[doc(hidden)]
+    fn wake_waiters(&self);
 }
 
 mod sealed {
@@ -798,11 +801,14 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
             self.park(Some(id.slot), || self.writer_free() || !self.is_usable())
                 .await;
         };
+        // Declared after `writer`, so dropped (waking the waiters) before it is released:
+        // wake-ups only schedule polls, which find the writer free.
+        let hand_over = HandOver(self);
         let result = self
             .write_command(&mut writer, request, id, &mut guard.encoded)
             .await;
         drop(writer);
-        self.wake_all();
+        drop(hand_over);
         if let Err(e) = result {
             if e.is_fatal() {
                 self.fail(e.clone());
@@ -910,12 +916,13 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
             let Ok(mut writer) = self.writer.try_borrow_mut() else {
                 continue;
             };
+            let hand_over = HandOver(self);
             let result = self.write_cancels(&mut writer).await;
             drop(writer);
+            drop(hand_over);
             if let Err(e) = result {
                 self.fail(e);
             }
-            self.wake_all();
         }
     }
 
@@ -965,6 +972,8 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     // across an await is the point.
     #[allow(clippy::await_holding_refcell_ref)]
     async fn drive(&self, mut reader: core::cell::RefMut<'_, ReadHalf<'b, R>>, id: SlotId) {
+        // Wakes the waiting futures however this ends, also when dropped mid-read.
+        let _hand_over = HandOver(self);
         loop {
             if !self.route_buffered(&mut reader) || self.news(id).unwrap_or(true) {
                 break;
@@ -980,7 +989,6 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
             }
         }
         drop(reader);
-        self.wake_all();
     }
 
     /// Routes every buffered sentence. `false`: stop driving (paused or failed).
@@ -1165,6 +1173,10 @@ impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Link
         self.wake_all();
     }
 
+    fn wake_waiters(&self) {
+        self.wake_all();
+    }
+
     fn abandon_start(&self, id: SlotId, encoded: bool) {
         if encoded && self.is_usable() {
             self.abandon(id);
@@ -1178,6 +1190,16 @@ impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Link
             ring.pop();
         }
         self.unblock();
+    }
+}
+
+/// Wakes every waiting future when dropped: whoever held the reader or the writer and is
+/// gone (finished, or its future dropped mid-I/O) hands them over this way.
+struct HandOver<'m>(&'m dyn Link);
+
+impl Drop for HandOver<'_> {
+    fn drop(&mut self) {
+        self.0.wake_waiters();
     }
 }
 
