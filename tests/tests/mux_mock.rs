@@ -506,3 +506,18 @@ async fn a_writer_dropped_mid_write_hands_over_to_a_waiting_writer() {
         })
         .await;
 }
+
+/// The client and its handles can move to the thread that will use them, but are not `Sync`
+/// (checked by the design: `RefCell` state); the no-op telemetry adds nothing to its size.
+#[test]
+fn send_and_size() {
+    fn assert_send<T: Send>() {}
+    type TokioRd = embedded_io_adapters::tokio_1::FromTokio<tokio::net::tcp::OwnedReadHalf>;
+    type TokioWr = embedded_io_adapters::tokio_1::FromTokio<tokio::net::tcp::OwnedWriteHalf>;
+    assert_send::<Mux<'static, TokioRd, TokioWr, (), 4, 512>>();
+    assert_send::<routeros_core::pool::PoolState<u32, 4>>();
+    assert_eq!(
+        std::mem::size_of::<Mux<'static, Rd, Wr, (), 4, 512>>(),
+        std::mem::size_of::<Mux<'static, Rd, Wr, ((), ()), 4, 512>>()
+    );
+}

@@ -426,6 +426,9 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     /// with one. Wrong credentials give [`Error::AuthFailed`]. The password is only ever in
     /// the send buffer.
     ///
+    /// `/login` is tagged like every command of this client (RouterOS copies `.tag` onto the
+    /// login replies as onto any other; the simulator does too).
+    ///
     /// **Cancel safety**: safe to drop; see [`run`](Self::run).
     pub async fn login(&self, username: &str, password: &str) -> Result<(), Error> {
         let plain = Login {
