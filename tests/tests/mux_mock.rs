@@ -521,3 +521,46 @@ fn send_and_size() {
         std::mem::size_of::<Mux<'static, Rd, Wr, ((), ()), 4, 512>>()
     );
 }
+
+#[tokio::test]
+async fn a_row_kept_past_a_reconnect_holds_its_slot_back_until_dropped() {
+    let (script, mux) = mock();
+    let mut old = mux.command(&["/old"]).await.unwrap();
+    script.send(&["!re", "=n=old", T0]);
+    let row = within(old.next()).await.unwrap().unwrap();
+    let fresh = Script::default();
+    within(mux.reconnect(Rd(fresh.clone()), Wr(fresh.clone())))
+        .await
+        .unwrap();
+    // Slot 0 is free but lent out: the new command goes to slot 1 and sees nothing old.
+    let mut new = mux.command(&["/new"]).await.unwrap();
+    assert_eq!(new.id().slot, 1);
+    assert_eq!(row.get("n").unwrap().as_str(), Some("old"));
+    drop(row);
+    assert_eq!(
+        within(old.next()).await.unwrap().unwrap_err(),
+        Error::StaleHandle
+    );
+    let tag = format!(".tag={}", new.tag());
+    fresh.send(&["!done", &tag]);
+    assert!(within(new.next()).await.is_none());
+    // And slot 0 is usable again, with an empty buffer.
+    let mut again = mux.command(&["/again"]).await.unwrap();
+    assert_eq!(again.id().slot, 0);
+    let tag = format!(".tag={}", again.tag());
+    fresh.send(&["!re", "=n=new", &tag]);
+    fresh.send(&["!done", &tag]);
+    assert_eq!(
+        within(again.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .get("n")
+            .unwrap()
+            .as_str(),
+        Some("new")
+    );
+    assert!(within(again.next()).await.is_none());
+    drop((old, new, again));
+    assert_eq!(mux.slots_in_use(), 0);
+}

@@ -556,25 +556,32 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
             return Err(e);
         }
         let mut metas = self.metas.borrow_mut();
-        let (slot, meta) = metas
+        // A free slot whose buffer is not lent out (a row view kept from before a reconnect
+        // keeps its slot out of use until dropped).
+        let (slot, meta, mut ring) = metas
             .iter_mut()
+            .zip(&self.rings)
             .enumerate()
-            .find(|(_, m)| !m.busy)
+            .filter(|(_, (m, _))| !m.busy)
+            .find_map(|(slot, (m, ring))| Some((slot, m, ring.try_borrow_mut().ok()?)))
             .ok_or(Error::SlotsExhausted)?;
         let generation = meta.claim(kind);
-        if let Ok(mut ring) = self.rings[slot].try_borrow_mut() {
-            ring.clear();
-        }
+        ring.clear();
         Ok(SlotId { slot, generation })
+    }
+
+    fn has_free_slot(&self) -> bool {
+        self.metas
+            .borrow()
+            .iter()
+            .zip(&self.rings)
+            .any(|(m, ring)| !m.busy && ring.try_borrow_mut().is_ok())
     }
 
     async fn claim_wait(&self, kind: Kind) -> Result<SlotId, Error> {
         loop {
             match self.claim(kind) {
-                Err(Error::SlotsExhausted) => {
-                    self.park(None, || self.metas.borrow().iter().any(|m| !m.busy))
-                        .await
-                }
+                Err(Error::SlotsExhausted) => self.park(None, || self.has_free_slot()).await,
                 other => return other,
             }
         }
@@ -1151,8 +1158,11 @@ impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Link
             };
             if meta.done || self.failed.borrow().is_some() {
                 meta.busy = false;
-                let error = self.failed.borrow().clone().or(Some(Error::Cancelled));
-                let error = if meta.done { None } else { error };
+                let error = if meta.done {
+                    meta.trap.take().map(Error::Trap)
+                } else {
+                    self.failed.borrow().clone()
+                };
                 (true, self.report(id.slot, meta, error))
             } else {
                 meta.abandoned = true;
@@ -1193,6 +1203,10 @@ impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Link
             ring.pop();
         }
         self.unblock();
+        // A row kept past a reconnect held its (now free) slot back from new commands.
+        if self.metas.borrow().get(slot).is_some_and(|m| !m.busy) {
+            self.wake_all();
+        }
     }
 }
 
