@@ -3,7 +3,7 @@
 //! Each helper returns owned values with fixed-capacity fields, so results outlive the
 //! receive buffer. Text fields keep the router's text decoded as UTF-8 or else
 //! Windows-1252; a value longer than its field's capacity gives
-//! [`Error::BufferTooSmall`](crate::Error::BufferTooSmall)`(`[`Buffer::Field`]`)` rather than
+//! [`Error::BufferTooSmall`]`(`[`Buffer::Field`]`)` rather than
 //! being cut. Lists take their capacity from the caller (`list_interfaces::<16>()`); more
 //! rows than that give `BufferTooSmall(Rows)` after the reply was read to its end.
 //!
