@@ -7,6 +7,7 @@ use embedded_io_async::{Read, Write};
 use crate::error::{Buffer, Error};
 use crate::proto::{challenge_response, message_from, message_str, Reply, ReplyKind, Trap, Value};
 use crate::request::Request;
+use crate::telemetry::{path_from, Event, Instant, Path, Telemetry};
 use crate::wire::{Decoder, Frame, SentenceEncoder};
 
 /// How many bytes of a `!done`'s `=ret=` value a [`Done`] keeps.
@@ -75,8 +76,9 @@ enum State {
 /// }
 /// # Ok(()) }
 /// ```
-pub struct Client<T, B> {
+pub struct Client<T, B, Tm = ()> {
     io: T,
+    telemetry: Tm,
     rx: Decoder<B>,
     tx: B,
     state: State,
@@ -90,8 +92,17 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
     /// A client over `io`, receiving into `rx` and encoding commands into `tx`. Both buffers
     /// are of one type `B`: `&mut [u8]` slices, arrays of one size, or owned buffers.
     pub fn new(io: T, rx: B, tx: B) -> Self {
+        Self::with_telemetry(io, rx, tx, ())
+    }
+}
+
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
+    /// Like [`new`](Client::new), reporting command start/stop/exception events (path, tag,
+    /// duration, rows; never attribute values) to `telemetry`, an `(observer, clock)` pair.
+    pub fn with_telemetry(io: T, rx: B, tx: B, telemetry: Tm) -> Self {
         Self {
             io,
+            telemetry,
             rx: Decoder::new(rx),
             tx,
             state: State::Ready,
@@ -155,19 +166,29 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
     pub async fn command<R: Request + ?Sized>(
         &mut self,
         request: &R,
-    ) -> Result<Response<'_, T, B>, Error> {
+    ) -> Result<Response<'_, T, B, Tm>, Error> {
         self.ready()?;
         if let Some(tag) = self.abandoned.take() {
             self.send_cancel(tag).await?;
         }
         let tag = self.take_tag();
         self.send(request, tag).await?;
+        let (started, path) = if Tm::ENABLED {
+            let path = path_from(first_word(self.tx.as_ref()));
+            self.telemetry
+                .event(&Event::CommandStart { tag, path: &path });
+            (self.telemetry.now(), path)
+        } else {
+            (Instant::ZERO, Path::new())
+        };
         Ok(Response {
             client: self,
             tag,
             trap: None,
             done: None,
             rows: 0,
+            started,
+            path,
         })
     }
 
@@ -297,12 +318,16 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
 /// yields the first trap as `Err(`[`Error::Trap`]`)` (with the count of others), then `None`.
 /// Dropping a `Response` early is safe: the rest of its reply is skipped, and a streaming
 /// command is cancelled before the client's next command.
-pub struct Response<'c, T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> {
-    client: &'c mut Client<T, B>,
+pub struct Response<'c, T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry = ()> {
+    client: &'c mut Client<T, B, Tm>,
     tag: u32,
     trap: Option<Trap>,
     done: Option<Done>,
     rows: u32,
+    /// When the command was written (telemetry only).
+    started: Instant,
+    /// The command path (telemetry only).
+    path: Path,
 }
 
 /// What one reply sentence meant for the response reading it.
@@ -313,7 +338,7 @@ enum Step {
     Fail(Error),
 }
 
-impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Response<'_, T, B> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, T, B, Tm> {
     /// The next row, an error, or `None` after the command's `!done`.
     ///
     /// **Cancel safety**: cancel-safe; a dropped call loses no row.
@@ -327,6 +352,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Response<'_, T, B> {
                 Err(e) => {
                     if e.is_fatal() {
                         self.done = Some(Done::default());
+                        self.report_end(Some(&e));
                     }
                     return Some(Err(e));
                 }
@@ -334,9 +360,14 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Response<'_, T, B> {
             match self.step(frame) {
                 Step::Row(frame) => break frame,
                 Step::Continue => {}
-                Step::Finished => return self.trap.take().map(|t| Err(Error::Trap(t))),
+                Step::Finished => {
+                    let trap = self.trap.take().map(Error::Trap);
+                    self.report_end(trap.as_ref());
+                    return trap.map(Err);
+                }
                 Step::Fail(e) => {
                     self.done = Some(Done::default());
+                    self.report_end(Some(&e));
                     return Some(Err(e));
                 }
             }
@@ -344,6 +375,30 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Response<'_, T, B> {
         self.rows += 1;
         // `step` checked that this frame parses as a `!re`.
         Reply::parse(self.client.rx.sentence(frame)).ok().map(Ok)
+    }
+
+    /// Tells the telemetry how the command ended.
+    fn report_end(&self, error: Option<&Error>) {
+        if !Tm::ENABLED {
+            return;
+        }
+        let (tag, path) = (self.tag, self.path.as_str());
+        let duration = self.client.telemetry.now().duration_since(self.started);
+        let event = match error {
+            None => Event::CommandStop {
+                tag,
+                path,
+                duration,
+                rows: self.rows,
+            },
+            Some(error) => Event::CommandException {
+                tag,
+                path,
+                duration,
+                error,
+            },
+        };
+        self.client.telemetry.event(&event);
     }
 
     fn step(&mut self, frame: Frame) -> Step {
@@ -445,15 +500,17 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Response<'_, T, B> {
         }
         match first_error {
             Some(e) => Err(e),
-            None => Ok(self.done.take().unwrap_or_default()),
+            // Leave `done` set: the response is finished, not abandoned.
+            None => Ok(self.done.replace(Done::default()).unwrap_or_default()),
         }
     }
 }
 
-impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Drop for Response<'_, T, B> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Drop for Response<'_, T, B, Tm> {
     fn drop(&mut self) {
         if self.done.is_none() && self.client.state == State::Ready {
             self.client.abandoned = Some(self.tag);
+            self.report_end(Some(&Error::Cancelled));
         }
     }
 }
@@ -484,6 +541,16 @@ fn auth_error(e: Error) -> Error {
     match e {
         Error::Trap(trap) => Error::AuthFailed(trap.message),
         other => other,
+    }
+}
+
+/// The first word of an encoded sentence (empty if there is none).
+fn first_word(sentence: &[u8]) -> &[u8] {
+    match crate::wire::decode_length(sentence) {
+        Ok(crate::wire::LengthPrefix::Complete { len, prefix }) => sentence
+            .get(prefix..prefix + len as usize)
+            .unwrap_or_default(),
+        _ => &[],
     }
 }
 

@@ -117,7 +117,7 @@ impl<D: embedded_hal_async::delay::DelayNs> Delay for D {
 /// The command a health check runs.
 pub const HEALTH_CHECK: [&str; 1] = ["/system/identity/print"];
 
-impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Connection for Client<T, B> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Connection for Client<T, B, Tm> {
     fn is_usable(&self) -> bool {
         Client::is_usable(self)
     }

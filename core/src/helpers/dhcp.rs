@@ -1,6 +1,7 @@
 use embedded_io_async::{Read, Write};
 
 use super::{flag, text, ItemId, Text};
+use crate::telemetry::Telemetry;
 use crate::{Client, Error, FromReply, Reply};
 
 /// One row of `/ip/dhcp-server/lease/print`.
@@ -45,7 +46,7 @@ impl FromReply for DhcpLease {
     }
 }
 
-impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
     /// All DHCP server leases (`/ip/dhcp-server/lease/print`), at most `N`.
     pub async fn list_dhcp_leases<const N: usize>(
         &mut self,

@@ -1,6 +1,7 @@
 use embedded_io_async::{Read, Write};
 
 use super::{flag, number, text, ItemId, Text};
+use crate::telemetry::Telemetry;
 use crate::{Client, Error, FromReply, Reply};
 
 /// One row of `/ip/firewall/filter/print`.
@@ -48,7 +49,7 @@ impl FromReply for FilterRule {
     }
 }
 
-impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
     /// All firewall filter rules (`/ip/firewall/filter/print`), at most `N`.
     pub async fn list_firewall_rules<const N: usize>(
         &mut self,

@@ -1,6 +1,7 @@
 use embedded_io_async::{Read, Write};
 
 use super::{flag, number, text, ItemId, Text};
+use crate::telemetry::Telemetry;
 use crate::{Client, Command, Error, FromReply, Reply};
 
 /// One row of `/interface/print`.
@@ -42,7 +43,7 @@ impl FromReply for Interface {
     }
 }
 
-impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
     /// All interfaces (`/interface/print`), at most `N`.
     pub async fn list_interfaces<const N: usize>(
         &mut self,

@@ -1,6 +1,7 @@
 use embedded_io_async::{Read, Write};
 
 use super::{flag, text, text_from, ItemId, Text};
+use crate::telemetry::Telemetry;
 use crate::{Buffer, Client, Command, Error, FromReply, Reply};
 
 /// One row of `/ip/address/print`.
@@ -36,7 +37,7 @@ impl FromReply for IpAddress {
     }
 }
 
-impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
     /// All IP addresses (`/ip/address/print`), at most `N`.
     pub async fn list_ip_addresses<const N: usize>(
         &mut self,

@@ -1,6 +1,7 @@
 use embedded_io_async::{Read, Write};
 
 use super::{number, text, Text};
+use crate::telemetry::Telemetry;
 use crate::{Client, Command, Error, FromReply, Reply};
 
 /// The row of `/system/resource/print`.
@@ -57,7 +58,7 @@ impl FromReply for Identity {
     }
 }
 
-impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
     /// `/system/resource/print`.
     pub async fn system_resource(&mut self) -> Result<SystemResource, Error> {
         let rows: heapless::Vec<SystemResource, 1> =
