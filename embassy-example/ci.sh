@@ -3,7 +3,8 @@
 #   host    the firmware's Linux build on embassy-net over a TAP device inside a network
 #           namespace, against the simulator listening in that namespace: plain, TLS (CA,
 #           pinned certificate, the insecure opt-out, a wrong CA and a wrong name rejected),
-#           and a simulator restart in the middle (plain and TLS) that it must survive.
+#           a simulator restart in the middle (plain and TLS) and a silent loss of the
+#           router's address for 12 s, both of which it must survive.
 #   boards  the Raspberry Pi Pico W (thumbv6m) and ESP32-C3 (riscv32imc) images: ELF, UF2 and
 #           ESP app image, with their flash/RAM figures.
 #   checks  cargo fmt --check, clippy -D warnings, tests and docs of the host-side crates.
@@ -159,6 +160,32 @@ restart_scenario() { # restart_scenario NAME PORT SIM_ARGS -- FW_ARGS: kill the 
     say "$name: ok ($(grep -c '^disconnected' "$WORK/$name.out") failed attempt(s) while the simulator was down)"
 }
 
+link_loss_scenario() { # the router's address vanishes for 12 s: silence, no reset, no FIN
+    local name=link-loss
+    start_sim "$name-sim" 8728
+    local sim=$SIM_PID
+    (fw "$name" --samples 8; echo "$RC" >"$WORK/$name.rc") &
+    local fw_pid=$!
+    PIDS+=("$fw_pid")
+    for _ in $(seq 150); do
+        [ "$(grep -c '^sample n=' "$WORK/$name.out" 2>/dev/null || true)" -ge 3 ] && break
+        sleep 0.1
+    done
+    [ "$(grep -c '^sample n=' "$WORK/$name.out" 2>/dev/null || true)" -ge 3 ] || fail "$name: no samples before the loss"
+    say "$name: 3 samples seen; the router's address disappears for 12 s"
+    ip -n "$NS" addr del "$SIM_IP/24" dev tap0
+    sleep 12
+    ip -n "$NS" addr add "$SIM_IP/24" dev tap0
+    wait "$fw_pid" || true
+    RC=$(cat "$WORK/$name.rc")
+    stop_sim "$sim"
+    expect_rc "$name" 0
+    expect_line "$name" '^disconnected error="timed out"$'
+    expect_line "$name" '^reconnected failures=[0-9]+$'
+    expect_samples "$name" 8
+    say "$name: ok (the silent loss was noticed by the sample timeout)"
+}
+
 host_e2e() {
     apt_install iproute2 openssl
     say "building the simulator (release)"
@@ -241,6 +268,8 @@ host_e2e() {
     # The router goes away in the middle and comes back.
     restart_scenario restart-plain 8728 --
     restart_scenario restart-tls 8729 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key" -- --tls-ca "$pki/ca.der"
+    # The link goes away without a word.
+    link_loss_scenario
 
     ip netns del "$NS"
     say "host end-to-end: all scenarios passed"
