@@ -1,21 +1,29 @@
 //! Printing reply rows as JSON lines.
 
 use std::io::{BufWriter, Stdout, Write};
+use std::time::{Duration, Instant};
 
 use routeros_core::proto::split_attribute;
 use routeros_core::{Reply, Value};
 
 use crate::Failure;
 
+/// Rows are flushed at least this often, so a slow stream shows each row as it comes while
+/// a bulk print is written in large pieces.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+
 /// Buffered standard output.
 pub(crate) struct Output {
     out: BufWriter<Stdout>,
+    /// When the output was last flushed; `None` before the first flush.
+    flushed: Option<Instant>,
 }
 
 impl Output {
     pub(crate) fn stdout() -> Self {
         Self {
             out: BufWriter::new(std::io::stdout()),
+            flushed: None,
         }
     }
 
@@ -24,9 +32,13 @@ impl Output {
         writeln!(self.out, "{text}").map_err(Failure::Output)
     }
 
-    /// Writes a row as a JSON object.
+    /// Writes a row as a JSON object; flushes if the last flush is [`FLUSH_EVERY`] old.
     pub(crate) fn row(&mut self, row: &Reply<'_>) -> Result<(), Failure> {
-        self.line(&row_json(row))
+        self.line(&row_json(row))?;
+        if self.flushed.is_none_or(|t| t.elapsed() >= FLUSH_EVERY) {
+            self.flush()?;
+        }
+        Ok(())
     }
 
     /// Writes `{"ret": "..."}`.
@@ -35,6 +47,7 @@ impl Output {
     }
 
     pub(crate) fn flush(&mut self) -> Result<(), Failure> {
+        self.flushed = Some(Instant::now());
         self.out.flush().map_err(Failure::Output)
     }
 }
