@@ -179,40 +179,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
 
     /// Looks for a whole sentence starting at `self.start`.
     fn scan(&mut self) -> Result<Scan, WireError> {
-        let mut pos = self.start;
-        let mut words = 0;
-        loop {
-            let prefix = decode_length(&self.buf.as_ref()[pos..self.end]).inspect_err(|&e| {
-                self.failed = Some(e);
-            })?;
-            let LengthPrefix::Complete { len, prefix } = prefix else {
-                return Ok(Scan::Incomplete {
-                    whole_words_end: pos,
-                    too_large: false,
-                });
-            };
-            if len == 0 {
-                if words == 0 {
-                    return Ok(Scan::Empty);
-                }
-                return Ok(Scan::Complete {
-                    words,
-                    body: pos - self.start,
-                });
-            }
-            let word_end = (pos as u64) + prefix as u64 + u64::from(len);
-            if word_end > self.end as u64 {
-                // The word plus the terminator must fit between `start` and the buffer's end
-                // once compacted.
-                let needed = word_end + 1 - self.start as u64;
-                return Ok(Scan::Incomplete {
-                    whole_words_end: pos,
-                    too_large: needed > self.buf.as_ref().len() as u64,
-                });
-            }
-            pos = word_end as usize;
-            words += 1;
+        let result = scan(
+            &self.buf.as_ref()[..self.end],
+            self.start,
+            self.buf.as_ref().len(),
+        );
+        if let Err(e) = result {
+            self.failed = Some(e);
         }
+        result
     }
 
     /// Drops bytes of an oversize sentence. Returns `true` once its terminator is consumed.
@@ -248,6 +223,58 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
                 }
             }
         }
+    }
+}
+
+/// Looks for a whole sentence in `bytes[start..]`; `capacity` is the buffer's size, to tell
+/// a sentence that is still arriving from one that can never fit.
+#[inline]
+fn scan(bytes: &[u8], start: usize, capacity: usize) -> Result<Scan, WireError> {
+    let mut pos = start;
+    let mut words = 0;
+    loop {
+        let Some(&first) = bytes.get(pos) else {
+            return Ok(Scan::Incomplete {
+                whole_words_end: pos,
+                too_large: false,
+            });
+        };
+        // Most words are short: their length is the first byte itself.
+        let (len, prefix) = if first < 0x80 {
+            (usize::from(first), 1)
+        } else {
+            match decode_length(&bytes[pos..])? {
+                LengthPrefix::Complete { len, prefix } => (len as usize, prefix),
+                LengthPrefix::Partial => {
+                    return Ok(Scan::Incomplete {
+                        whole_words_end: pos,
+                        too_large: false,
+                    })
+                }
+            }
+        };
+        if len == 0 {
+            if words == 0 {
+                return Ok(Scan::Empty);
+            }
+            return Ok(Scan::Complete {
+                words,
+                body: pos - start,
+            });
+        }
+        let word_end = pos.saturating_add(prefix).saturating_add(len);
+        if word_end >= bytes.len() {
+            // Not all here yet (a whole word also needs at least the terminator after it).
+            // The word plus the terminator must fit between `start` and the buffer's end
+            // once compacted.
+            let needed = (word_end - start).saturating_add(1);
+            return Ok(Scan::Incomplete {
+                whole_words_end: pos,
+                too_large: needed > capacity,
+            });
+        }
+        pos = word_end;
+        words += 1;
     }
 }
 

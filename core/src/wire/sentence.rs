@@ -108,13 +108,19 @@ impl<'a> Iterator for Words<'a> {
         if self.left == 0 {
             return None;
         }
-        // The sentence was validated when it was made, so this cannot fail; stop rather
-        // than panic if it ever did.
-        let LengthPrefix::Complete { len, prefix } = decode_length(self.rest).ok()? else {
-            return None;
+        // Most words are short: their length is the first byte itself. The sentence was
+        // validated when it was made, so decoding cannot fail; stop rather than panic if it
+        // ever did.
+        let (len, prefix) = match *self.rest.first()? {
+            short @ 0..=0x7F => (usize::from(short), 1),
+            _ => match decode_length(self.rest).ok()? {
+                LengthPrefix::Complete { len, prefix } => (len as usize, prefix),
+                LengthPrefix::Partial => return None,
+            },
         };
-        let word = self.rest.get(prefix..prefix + len as usize)?;
-        self.rest = &self.rest[prefix + len as usize..];
+        let end = prefix.checked_add(len)?;
+        let word = self.rest.get(prefix..end)?;
+        self.rest = &self.rest[end..];
         self.left -= 1;
         Some(word)
     }
