@@ -286,8 +286,8 @@ checks() {
             RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps
         )
     done
-    (cd "$HERE/app" && cargo clippy -q --features log -- -D warnings && cargo test -q 2>&1 | tail -n 4)
-    (cd "$HERE/host" && cargo test -q 2>&1 | tail -n 4)
+    (cd "$HERE/app" && cargo clippy -q --features log -- -D warnings && cargo test -q 2>&1 | grep -E "^test result")
+    (cd "$HERE/host" && cargo test -q 2>&1 | grep -E "^test result")
     for crate in rp2040 esp32c3 size-probe; do (cd "$HERE/$crate" && cargo fmt --check); done
 }
 

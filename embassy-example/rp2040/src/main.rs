@@ -58,8 +58,10 @@ async fn net_task(mut runner: embassy_net::Runner<'static, cyw43::NetDriver<'sta
     runner.run().await
 }
 
-/// Joins the network, retrying forever (the access point may come and go).
-async fn join(control: &mut cyw43::Control<'static>) {
+/// Keeps the Pico W joined: joins (retrying every 2 s), waits until the driver reports the
+/// link down (access point gone, deauthenticated), and joins again.
+#[embassy_executor::task]
+async fn wifi_task(mut control: cyw43::Control<'static>, stack: embassy_net::Stack<'static>) -> ! {
     loop {
         let options = if board::WIFI_PASSWORD.is_empty() {
             JoinOptions::new_open()
@@ -69,7 +71,8 @@ async fn join(control: &mut cyw43::Control<'static>) {
         match control.join(board::WIFI_SSID, options).await {
             Ok(()) => {
                 info!("joined Wi-Fi {=str}", board::WIFI_SSID);
-                return;
+                stack.wait_link_down().await;
+                warn!("Wi-Fi link lost; rejoining");
             }
             Err(e) => {
                 warn!(
@@ -134,7 +137,7 @@ async fn main(spawner: Spawner) {
     );
     spawner.spawn(unwrap!(net_task(net_runner)));
 
-    join(&mut control).await;
+    spawner.spawn(unwrap!(wifi_task(control, stack)));
 
     let settings = RouterSettings {
         address: Ipv4Address::from(board::ROUTER_ADDRESS),
@@ -150,8 +153,8 @@ async fn main(spawner: Spawner) {
         settings.interface, settings.address
     );
     let buffers = BUFFERS.take();
-    // The Wi-Fi may drop: the runner waits for the network and reconnects by itself, and
-    // cyw43 rejoins the same network on its own after a loss of the access point.
+    // The runner waits for the network (link and address) before each attempt; the Wi-Fi
+    // task rejoins after a loss.
     run(stack, buffers, &settings, &mut rng, &mut ()).await;
     info!("sample limit reached; idle");
     loop {
