@@ -1,7 +1,18 @@
 // Types of the package's public API (both entry points: browser and Node).
 
-import type { BytePipe } from './routeros_wasm.js';
-export type { BytePipe } from './routeros_wasm.js';
+/**
+ * A transport written in JavaScript, for {@link connectPipe}: the package sets the three
+ * `on*` handlers and the transport calls them. `send` gets a fresh array it may keep.
+ */
+export interface BytePipe {
+  send(data: Uint8Array): void;
+  close(): void;
+  /** True if the link is already open when handed over. */
+  isOpen?: boolean;
+  onOpen: (() => void) | null;
+  onData: ((data: Uint8Array | ArrayBuffer) => void) | null;
+  onClose: ((reason?: string | Error) => void) | null;
+}
 
 /** One reply row: every attribute as a string, `.id` under its own name. */
 export type Row = Record<string, string>;

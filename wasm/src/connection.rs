@@ -1,22 +1,23 @@
-//! The JavaScript-facing connection: a queue of commands and streams served one at a time
-//! by a task that owns the core [`Client`].
+//! The JavaScript-facing connection: one task per connection owns the core's multiplexing
+//! client ([`Mux`]) and runs every command and stream as a future of its own, so commands
+//! go out while others (and streams) are still running.
 //!
-//! The core's sequential client runs one command at a time, so several `command()` promises
-//! in flight wait in a queue and are served in order; a stream holds the connection from its
-//! first row until it ends or is cancelled. `timeoutMs` bounds each job from the moment it
-//! is queued: a job that times out while waiting is dropped and the connection stays up; one
-//! that times out on the wire closes the connection (the reply it was reading would arrive
-//! later and could not be told apart).
+//! Up to [`SLOTS`] commands and streams are on the wire at once; more wait for a free slot,
+//! in call order. `timeoutMs` bounds each command from the call: one that times out while
+//! waiting for a slot is dropped and nothing else is affected; one that times out after it
+//! went out also closes the connection (a router that stops answering one command is not
+//! trusted with the next).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::{Rc, Weak};
 use std::task::{Poll, Waker};
 
 use js_sys::{Array, Promise, Uint8Array};
-use routeros_core::{Client, Error};
+use routeros_core::mux::Mux;
+use routeros_core::Error;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -24,10 +25,17 @@ use crate::error::{ErrorType, Failure};
 use crate::inbound::Inbound;
 use crate::json::{push_row, RowsJson};
 use crate::options::Options;
-use crate::pipe::{JsBytePipe, Pipe};
-use crate::timer::{now_ms, remaining, with_timeout, Timer};
+use crate::pipe::{JsBytePipe, Pipe, PipeReader, PipeWriter};
+use crate::timer::{now_ms, remaining, with_timeout};
 
-type Core = Client<Pipe, Vec<u8>>;
+/// How many commands and streams can be on the wire at once on one connection.
+pub const SLOTS: usize = 8;
+/// Reply bytes each slot buffers: a command's largest row must fit (rows of 64 KiB, such as
+/// `/tool/fetch output=user`, do); a stream whose rows are not read keeps this many bytes of
+/// its newest rows and drops older ones.
+pub const SLOT_BYTES: usize = 65 * 1024 + 512;
+
+type WasmMux<'b> = Mux<'b, PipeReader, PipeWriter, (), SLOTS, SLOT_BYTES>;
 
 /// The two functions that settle a JavaScript promise.
 struct Resolver {
@@ -94,12 +102,13 @@ fn words_from_js(words: &JsValue) -> Result<Vec<Vec<u8>>, Failure> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StreamStatus {
+    /// Not on the wire yet (waiting for the task or a slot).
     Queued,
     Running,
     Done,
 }
 
-/// A stream's state, shared by its JavaScript handle, its queue timer and the task.
+/// A stream's state, shared by its JavaScript handle and its future.
 struct StreamState {
     status: StreamStatus,
     /// Pending `next()` calls, served in order.
@@ -128,24 +137,34 @@ impl StreamState {
             w.wake();
         }
     }
+
+    /// Asks for the stream to end (from `cancel()`, a dropped handle, or `close()`).
+    fn request_cancel(&mut self) {
+        self.cancel_requested = true;
+        self.wake();
+    }
 }
 
 /// Ends a stream: the first pending `next()` gets `failure` (or the end), the others the
-/// end; `cancel()` callers are released.
+/// end; `cancel()` callers are released. Does nothing to a stream that already ended.
 fn finish_stream(state: &RefCell<StreamState>, failure: Option<Failure>) {
     let (pulls, waiters, failure) = {
         let mut s = state.borrow_mut();
-        s.status = StreamStatus::Done;
-        let pulls: Vec<Resolver> = s.pulls.drain(..).collect();
-        let waiters = std::mem::take(&mut s.cancel_waiters);
-        let failure = match failure {
-            Some(f) if pulls.is_empty() => {
-                s.failure = Some(f);
-                None
-            }
-            other => other,
-        };
-        (pulls, waiters, failure)
+        if s.status == StreamStatus::Done {
+            (Vec::new(), std::mem::take(&mut s.cancel_waiters), None)
+        } else {
+            s.status = StreamStatus::Done;
+            let pulls: Vec<Resolver> = s.pulls.drain(..).collect();
+            let waiters = std::mem::take(&mut s.cancel_waiters);
+            let failure = match failure {
+                Some(f) if pulls.is_empty() => {
+                    s.failure = Some(f);
+                    None
+                }
+                other => other,
+            };
+            (pulls, waiters, failure)
+        }
     };
     let mut failure = failure;
     for pull in pulls {
@@ -159,38 +178,41 @@ fn finish_stream(state: &RefCell<StreamState>, failure: Option<Failure>) {
     }
 }
 
-enum JobKind {
-    /// `None` once the promise was settled (timed out while queued).
+/// Who is waiting for a job: settled exactly once, by the job or by the end of the
+/// connection.
+#[derive(Clone)]
+enum Waiter {
+    /// `None` once the promise was settled.
     Command(Rc<RefCell<Option<Resolver>>>),
     Stream(Rc<RefCell<StreamState>>),
+}
+
+impl Waiter {
+    fn fail(&self, failure: &Failure) {
+        match self {
+            Waiter::Command(cell) => {
+                let resolver = cell.borrow_mut().take();
+                if let Some(r) = resolver {
+                    r.reject(failure)
+                }
+            }
+            Waiter::Stream(state) => finish_stream(state, Some(failure.clone())),
+        }
+    }
 }
 
 struct Job {
     words: Vec<Vec<u8>>,
     deadline: Option<f64>,
-    kind: JobKind,
-    /// Rejects the job with a timeout if it is still queued at its deadline.
-    _queue_timer: Option<Timer>,
-}
-
-impl Job {
-    fn reject(self, failure: &Failure) {
-        match self.kind {
-            JobKind::Command(cell) => {
-                if let Some(r) = cell.borrow_mut().take() {
-                    r.reject(failure)
-                }
-            }
-            JobKind::Stream(state) => finish_stream(&state, Some(failure.clone())),
-        }
-    }
+    waiter: Waiter,
 }
 
 /// State shared by the JavaScript handles and the task.
 struct Shared {
+    /// Jobs the task has not picked up yet.
     queue: VecDeque<Job>,
     waker: Option<Waker>,
-    /// `close()` was called.
+    /// `close()` was called (or the `Connection` was dropped).
     close_requested: bool,
     close_waiters: Vec<Resolver>,
     /// Set when the task ended: why new jobs fail.
@@ -198,7 +220,8 @@ struct Shared {
     /// Why the connection ended, for `closed()`: `None` after `close()`.
     end_reason: Option<Option<Failure>>,
     closed_waiters: Vec<Resolver>,
-    active_stream: Option<Rc<RefCell<StreamState>>>,
+    /// Streams not yet ended, to cancel on `close()`.
+    streams: Vec<Weak<RefCell<StreamState>>>,
     timeout_ms: Option<f64>,
 }
 
@@ -214,11 +237,18 @@ fn closed_by_close() -> Failure {
     Failure::new(ErrorType::Closed, "connection closed by close()")
 }
 
+/// The outcome of logging in, handed from the task to `open`.
+#[derive(Default)]
+struct LoginSignal {
+    result: Option<Result<(), Failure>>,
+    waker: Option<Waker>,
+}
+
 /// A logged-in connection to a router.
 ///
 /// Made by [`Connection::open_web_socket`] or [`Connection::open_pipe`]; the package's
-/// `connect()` wraps both. Every method returns at once; the work is done by one task
-/// per connection, in the order the calls were made.
+/// `connect()` wraps both. Every method returns at once; one task per connection does the
+/// work, up to [`SLOTS`] commands and streams at a time.
 #[wasm_bindgen]
 pub struct Connection {
     shared: Rc<RefCell<Shared>>,
@@ -228,11 +258,11 @@ pub struct Connection {
 ///
 /// `next()` gives the next row, or `undefined` after the end; `cancel()` sends `/cancel` and
 /// resolves when the router confirmed it. Dropping the handle (`free()`, or garbage
-/// collection) cancels the stream too.
+/// collection) cancels the stream too. Rows not asked for are buffered up to
+/// [`SLOT_BYTES`]; beyond that the oldest are dropped.
 #[wasm_bindgen]
 pub struct Stream {
     state: Rc<RefCell<StreamState>>,
-    shared: Weak<RefCell<Shared>>,
 }
 
 impl Connection {
@@ -254,28 +284,6 @@ impl Connection {
             Ok(Err(reason)) => return Err(Failure::new(ErrorType::ConnectFailed, reason)),
             Ok(Ok(())) => {}
         }
-        let mut client = Client::new(
-            pipe,
-            vec![0; options.receive_buffer],
-            vec![0; options.send_buffer],
-        );
-        let login = with_timeout(
-            remaining(deadline),
-            client.login(&options.username, &options.password),
-        )
-        .await;
-        match login {
-            Err(_) => {
-                return Err(Failure::new(
-                    ErrorType::Timeout,
-                    "timed out while logging in",
-                ))
-            }
-            Ok(Err(e)) => {
-                return Err(Failure::from_core(&e, inbound.borrow().close_reason()));
-            }
-            Ok(Ok(())) => {}
-        }
         let shared = Rc::new(RefCell::new(Shared {
             queue: VecDeque::new(),
             waker: None,
@@ -284,52 +292,43 @@ impl Connection {
             ended: None,
             end_reason: None,
             closed_waiters: Vec::new(),
-            active_stream: None,
+            streams: Vec::new(),
             timeout_ms: options.timeout_ms,
         }));
-        wasm_bindgen_futures::spawn_local(drive(client, shared.clone(), inbound));
+        let login = Rc::new(RefCell::new(LoginSignal::default()));
+        wasm_bindgen_futures::spawn_local(drive(
+            pipe,
+            options,
+            deadline,
+            shared.clone(),
+            inbound,
+            login.clone(),
+        ));
+        poll_fn(|cx| {
+            let mut signal = login.borrow_mut();
+            match signal.result.take() {
+                Some(result) => Poll::Ready(result),
+                None => {
+                    signal.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await?;
         Ok(Connection { shared })
     }
 
-    /// Queues a job, with a timer that rejects it if it is still queued at its deadline.
-    fn enqueue(&self, words: Vec<Vec<u8>>, kind: JobKind) {
+    fn enqueue(&self, words: Vec<Vec<u8>>, waiter: Waiter) {
         let mut shared = self.shared.borrow_mut();
-        let timeout = shared.timeout_ms;
-        let queue_timer = timeout.map(|ms| {
-            let failure = Failure::new(
-                ErrorType::Timeout,
-                format!(
-                    "timed out after {} ms waiting for earlier commands or a stream",
-                    ms.round() as u64
-                ),
-            );
-            match &kind {
-                JobKind::Command(cell) => {
-                    let cell = cell.clone();
-                    Timer::new(ms, move || {
-                        let resolver = cell.borrow_mut().take();
-                        if let Some(r) = resolver {
-                            r.reject(&failure)
-                        }
-                    })
-                }
-                JobKind::Stream(state) => {
-                    let state = Rc::downgrade(state);
-                    Timer::new(ms, move || {
-                        if let Some(state) = state.upgrade() {
-                            if state.borrow().status == StreamStatus::Queued {
-                                finish_stream(&state, Some(failure.clone()));
-                            }
-                        }
-                    })
-                }
-            }
-        });
+        let deadline = shared.timeout_ms.map(|t| now_ms() + t);
+        if let Waiter::Stream(state) = &waiter {
+            shared.streams.retain(|s| s.strong_count() > 0);
+            shared.streams.push(Rc::downgrade(state));
+        }
         shared.queue.push_back(Job {
             words,
-            deadline: timeout.map(|t| now_ms() + t),
-            kind,
-            _queue_timer: queue_timer,
+            deadline,
+            waiter,
         });
         shared.wake();
     }
@@ -384,47 +383,40 @@ impl Connection {
         };
         promise(|resolver| {
             let cell = Rc::new(RefCell::new(Some(resolver)));
-            self.enqueue(words, JobKind::Command(cell));
+            self.enqueue(words, Waiter::Command(cell));
         })
     }
 
-    /// Starts a streaming command; see [`Stream`]. It is queued like any command and, once
-    /// running, holds the connection until it ends or is cancelled.
+    /// Starts a streaming command; see [`Stream`]. Commands keep running beside it.
     pub fn stream(&self, words: JsValue) -> Result<Stream, JsValue> {
         if let Some(f) = self.not_accepting() {
             return Err(f.to_js());
         }
         let words = words_from_js(&words).map_err(|f| f.to_js())?;
         let state = Rc::new(RefCell::new(StreamState::new()));
-        self.enqueue(words, JobKind::Stream(state.clone()));
-        Ok(Stream {
-            state,
-            shared: Rc::downgrade(&self.shared),
-        })
+        self.enqueue(words, Waiter::Stream(state.clone()));
+        Ok(Stream { state })
     }
 
-    /// Closes the connection: commands not yet started are rejected (`closed`), a running
-    /// stream is cancelled, a running command may finish, then `/quit` is sent and the
-    /// transport closed. Resolves when that is done; calling it again is harmless.
+    /// Closes the connection: streams are cancelled, commands already made are answered,
+    /// then `/quit` is sent and the transport closed. Commands made after `close()` are
+    /// rejected (`closed`). Resolves when done; calling it again is harmless.
     pub fn close(&self) -> Promise {
         let mut shared = self.shared.borrow_mut();
         if shared.ended.is_some() {
             return Promise::resolve(&JsValue::UNDEFINED);
         }
-        let queued: Vec<Job> = shared.queue.drain(..).collect();
         shared.close_requested = true;
-        let stream = shared.active_stream.clone();
+        let streams: Vec<_> = shared
+            .streams
+            .drain(..)
+            .filter_map(|s| s.upgrade())
+            .collect();
         let p = promise(|resolver| shared.close_waiters.push(resolver));
         shared.wake();
         drop(shared);
-        let failure = closed_by_close();
-        for job in queued {
-            job.reject(&failure);
-        }
-        if let Some(stream) = stream {
-            let mut s = stream.borrow_mut();
-            s.cancel_requested = true;
-            s.wake();
+        for stream in streams {
+            stream.borrow_mut().request_cancel();
         }
         p
     }
@@ -448,12 +440,21 @@ impl Connection {
 }
 
 impl Drop for Connection {
-    /// A connection nobody can reach any more is closed once its queued work is done.
+    /// A connection nobody can reach any more is closed once its commands are answered.
     fn drop(&mut self) {
         let mut shared = self.shared.borrow_mut();
         if shared.ended.is_none() {
             shared.close_requested = true;
+            let streams: Vec<_> = shared
+                .streams
+                .drain(..)
+                .filter_map(|s| s.upgrade())
+                .collect();
             shared.wake();
+            drop(shared);
+            for stream in streams {
+                stream.borrow_mut().request_cancel();
+            }
         }
     }
 }
@@ -476,21 +477,20 @@ impl Stream {
     }
 
     /// Cancels the stream (`/cancel`) and resolves once the router confirmed it; at once if
-    /// it had already ended or had not started.
+    /// it had already ended or had not gone out yet.
     pub fn cancel(&self) -> Promise {
         let mut state = self.state.borrow_mut();
         match state.status {
             StreamStatus::Done => Promise::resolve(&JsValue::UNDEFINED),
             StreamStatus::Queued => {
+                state.request_cancel();
                 drop(state);
                 finish_stream(&self.state, None);
-                self.wake_connection();
                 Promise::resolve(&JsValue::UNDEFINED)
             }
             StreamStatus::Running => {
-                state.cancel_requested = true;
                 let p = promise(|resolver| state.cancel_waiters.push(resolver));
-                state.wake();
+                state.request_cancel();
                 p
             }
         }
@@ -503,132 +503,157 @@ impl Stream {
     }
 }
 
-impl Stream {
-    fn wake_connection(&self) {
-        if let Some(shared) = self.shared.upgrade() {
-            shared.borrow_mut().wake();
-        }
-    }
-}
-
 impl Drop for Stream {
     fn drop(&mut self) {
         let status = self.state.borrow().status;
         match status {
-            StreamStatus::Queued => finish_stream(&self.state, None),
-            StreamStatus::Running => {
-                let mut s = self.state.borrow_mut();
-                s.cancel_requested = true;
-                s.wake();
+            StreamStatus::Queued => {
+                self.state.borrow_mut().request_cancel();
+                finish_stream(&self.state, None);
             }
+            StreamStatus::Running => self.state.borrow_mut().request_cancel(),
             StreamStatus::Done => {}
         }
     }
 }
 
-/// What the task does next.
-enum Next {
-    Job(Job),
-    Close,
-    Lost,
-}
+type JobFuture<'m> = Pin<Box<dyn Future<Output = Result<(), Failure>> + 'm>>;
 
-/// How the task ended.
-enum End {
-    /// `close()`: send `/quit`.
-    Quit,
-    /// The connection failed; new jobs get this.
-    Failed(Failure),
-}
+/// The connection's task: logs in, then runs jobs until close, failure or loss of the
+/// transport.
+async fn drive(
+    pipe: Pipe,
+    options: Options,
+    deadline: Option<f64>,
+    shared: Rc<RefCell<Shared>>,
+    inbound: Rc<RefCell<Inbound>>,
+    login: Rc<RefCell<LoginSignal>>,
+) {
+    let timeout = options.timeout_ms;
+    let (reader, writer) = pipe.split();
+    let mut rx = vec![0u8; options.receive_buffer];
+    let mut tx = vec![0u8; options.send_buffer];
+    let mux: WasmMux<'_> = Mux::new(reader, writer, &mut rx, &mut tx);
+    let logged_in = with_timeout(
+        remaining(deadline),
+        mux.login(&options.username, &options.password),
+    )
+    .await;
+    drop(options);
+    let outcome = match logged_in {
+        Err(_) => Err(Failure::new(
+            ErrorType::Timeout,
+            "timed out while logging in",
+        )),
+        Ok(Err(e)) => Err(Failure::from_core(&e, inbound.borrow().close_reason())),
+        Ok(Ok(())) => Ok(()),
+    };
+    let failed = outcome.is_err();
+    {
+        let mut signal = login.borrow_mut();
+        signal.result = Some(outcome);
+        if let Some(w) = signal.waker.take() {
+            w.wake();
+        }
+    }
+    if failed {
+        let mut s = shared.borrow_mut();
+        s.ended = Some(Failure::new(ErrorType::Closed, "login failed"));
+        s.end_reason = Some(None);
+        return;
+    }
 
-/// The connection's task: serves jobs until close, failure or loss of the transport.
-async fn drive(mut client: Core, shared: Rc<RefCell<Shared>>, inbound: Rc<RefCell<Inbound>>) {
-    let timeout = shared.borrow().timeout_ms;
-    let end = loop {
-        let next = poll_fn(|cx| {
+    // Declared after `mux`, so dropped before it.
+    let mut tasks: Vec<(Waiter, JobFuture<'_>)> = Vec::new();
+    let end = poll_fn(|cx| {
+        // Start jobs queued since the last poll.
+        let (new_jobs, close_requested) = {
             let mut s = shared.borrow_mut();
-            if let Some(job) = s.queue.pop_front() {
-                return Poll::Ready(Next::Job(job));
+            s.waker = Some(cx.waker().clone());
+            (s.queue.drain(..).collect::<Vec<_>>(), s.close_requested)
+        };
+        for job in new_jobs {
+            let waiter = job.waiter.clone();
+            let future: JobFuture<'_> = match job.waiter {
+                Waiter::Command(cell) => Box::pin(run_command(
+                    &mux,
+                    job.words,
+                    remaining(job.deadline),
+                    cell,
+                    inbound.clone(),
+                )),
+                Waiter::Stream(state) => Box::pin(run_stream(
+                    &mux,
+                    job.words,
+                    remaining(job.deadline),
+                    timeout,
+                    state,
+                    inbound.clone(),
+                )),
+            };
+            tasks.push((waiter, future));
+        }
+        // Poll every job (they share this task's waker, so any wake-up polls them all).
+        let mut i = 0;
+        while i < tasks.len() {
+            match tasks[i].1.as_mut().poll(cx) {
+                Poll::Pending => i += 1,
+                Poll::Ready(Ok(())) => {
+                    drop(tasks.swap_remove(i));
+                }
+                Poll::Ready(Err(failure)) => {
+                    drop(tasks.swap_remove(i));
+                    return Poll::Ready(Some(failure));
+                }
             }
-            if s.close_requested {
-                return Poll::Ready(Next::Close);
+        }
+        if tasks.is_empty() {
+            if close_requested {
+                return Poll::Ready(None);
+            }
+            if let Some(e) = mux.error() {
+                return Poll::Ready(Some(lost(&e, &inbound)));
             }
             if inbound.borrow_mut().poll_closed(cx).is_ready() {
-                return Poll::Ready(Next::Lost);
+                return Poll::Ready(Some(lost(&Error::Closed, &inbound)));
             }
-            s.waker = Some(cx.waker().clone());
-            Poll::Pending
-        })
-        .await;
-        let job = match next {
-            Next::Close => break End::Quit,
-            Next::Lost => break End::Failed(lost(&Error::Closed, &inbound)),
-            Next::Job(job) => job,
-        };
-        let Job {
-            words,
-            deadline,
-            kind,
-            _queue_timer,
-        } = job;
-        drop(_queue_timer);
-        let outcome = match kind {
-            JobKind::Command(cell) => {
-                let Some(resolver) = cell.borrow_mut().take() else {
-                    continue;
-                };
-                run_command(&mut client, &words, remaining(deadline), resolver, &inbound).await
-            }
-            JobKind::Stream(state) => {
-                if state.borrow().status != StreamStatus::Queued {
-                    continue;
-                }
-                shared.borrow_mut().active_stream = Some(state.clone());
-                let outcome = run_stream(
-                    &mut client,
-                    &words,
-                    remaining(deadline),
-                    timeout,
-                    &state,
-                    &inbound,
-                )
-                .await;
-                shared.borrow_mut().active_stream = None;
-                outcome
-            }
-        };
-        if let Err(failure) = outcome {
-            break End::Failed(failure);
         }
-    };
-    let reason = match end {
-        End::Quit => {
-            let _ = with_timeout(timeout, client.quit()).await;
-            None
-        }
-        End::Failed(failure) => {
-            drop(client);
-            Some(failure)
-        }
-    };
+        Poll::Pending
+    })
+    .await;
+
+    let failure = end.clone().unwrap_or_else(closed_by_close);
+    {
+        // No new jobs from here on.
+        let mut s = shared.borrow_mut();
+        s.ended = Some(failure.clone());
+    }
+    // Jobs still running when the connection failed: their promises get the failure.
+    for (waiter, future) in tasks.drain(..) {
+        drop(future);
+        waiter.fail(&failure);
+    }
+    if end.is_none() {
+        let _ = with_timeout(timeout, mux.run(&["/quit"])).await;
+    }
+    drop(tasks);
+    drop(mux);
     let (queued, close_waiters, closed_waiters) = {
         let mut s = shared.borrow_mut();
-        s.ended = Some(reason.clone().unwrap_or_else(closed_by_close));
-        s.end_reason = Some(reason.clone());
+        s.end_reason = Some(end.clone());
         (
             s.queue.drain(..).collect::<Vec<_>>(),
             std::mem::take(&mut s.close_waiters),
             std::mem::take(&mut s.closed_waiters),
         )
     };
-    let failure = reason.clone().unwrap_or_else(closed_by_close);
     for job in queued {
-        job.reject(&failure);
+        job.waiter.fail(&failure);
     }
     for waiter in close_waiters {
         waiter.resolve(&JsValue::UNDEFINED);
     }
-    let reason_js = reason.as_ref().map_or(JsValue::NULL, Failure::to_js);
+    let reason_js = end.as_ref().map_or(JsValue::NULL, Failure::to_js);
     for waiter in closed_waiters {
         waiter.resolve(&reason_js);
     }
@@ -647,32 +672,35 @@ fn lost(error: &Error, inbound: &RefCell<Inbound>) -> Failure {
     }
 }
 
-fn timed_out_on_the_wire(ms: Option<f64>) -> (Failure, Failure) {
+fn timed_out(ms: Option<f64>) -> Failure {
     let ms = ms.unwrap_or_default().max(0.0).round() as u64;
-    (
-        Failure::new(ErrorType::Timeout, format!("timed out after {ms} ms")),
-        Failure::new(
-            ErrorType::Closed,
-            "connection closed after a command timed out",
-        ),
+    Failure::new(ErrorType::Timeout, format!("timed out after {ms} ms"))
+}
+
+fn closed_after_timeout() -> Failure {
+    Failure::new(
+        ErrorType::Closed,
+        "connection closed after a command timed out",
     )
 }
 
-/// Runs one command and settles its promise. `Err` means the connection is gone.
+/// Runs one command and settles its promise. `Err` means the connection must end.
 async fn run_command(
-    client: &mut Core,
-    words: &[Vec<u8>],
+    mux: &WasmMux<'_>,
+    words: Vec<Vec<u8>>,
     limit: Option<f64>,
-    resolver: Resolver,
-    inbound: &RefCell<Inbound>,
+    cell: Rc<RefCell<Option<Resolver>>>,
+    inbound: Rc<RefCell<Inbound>>,
 ) -> Result<(), Failure> {
+    let mut sent = false;
     let ran = with_timeout(limit, async {
-        let mut response = client.command(words).await?;
+        let mut response = mux.command_wait(&words[..]).await?;
+        sent = true;
         let mut rows = RowsJson::new();
         let mut first_error = None;
         while let Some(item) = response.next().await {
             match item {
-                Ok(row) => rows.push(&row),
+                Ok(row) => rows.push(&row.reply()),
                 Err(e) if e.is_fatal() => return Err(e),
                 Err(e) => {
                     first_error.get_or_insert(e);
@@ -683,20 +711,27 @@ async fn run_command(
             return Err(e);
         }
         let done = response.finish().await?;
-        let ret = done.ret().map(|v| v.to_string());
-        Ok((rows.finish(), ret))
+        Ok((rows.finish(), done.ret().map(|v| v.to_string())))
     })
     .await;
+    let Some(resolver) = cell.borrow_mut().take() else {
+        return Ok(());
+    };
     match ran {
         Err(_) => {
-            let (timeout, closed) = timed_out_on_the_wire(limit);
-            resolver.reject(&timeout);
-            Err(closed)
+            resolver.reject(&timed_out(limit));
+            // Still waiting for a slot: nothing went out. Otherwise the router is not
+            // trusted any more.
+            if sent {
+                Err(closed_after_timeout())
+            } else {
+                Ok(())
+            }
         }
         Ok(Err(e)) => {
             resolver.reject(&Failure::from_core(&e, inbound.borrow().close_reason()));
             if e.is_fatal() {
-                Err(lost(&e, inbound))
+                Err(lost(&e, &inbound))
             } else {
                 Ok(())
             }
@@ -724,34 +759,51 @@ enum StreamEvent {
     Cancel,
 }
 
-/// Serves a stream until it ends or is cancelled. `Err` means the connection is gone.
+/// Serves a stream until it ends or is cancelled. `Err` means the connection must end.
 async fn run_stream(
-    client: &mut Core,
-    words: &[Vec<u8>],
+    mux: &WasmMux<'_>,
+    words: Vec<Vec<u8>>,
     start_limit: Option<f64>,
     timeout: Option<f64>,
-    state: &Rc<RefCell<StreamState>>,
-    inbound: &RefCell<Inbound>,
+    state: Rc<RefCell<StreamState>>,
+    inbound: Rc<RefCell<Inbound>>,
 ) -> Result<(), Failure> {
-    let started = with_timeout(start_limit, client.command(words)).await;
-    let mut response = match started {
-        Err(_) => {
-            let (timeout, closed) = timed_out_on_the_wire(start_limit);
-            finish_stream(state, Some(timeout));
-            return Err(closed);
+    // Start it, unless it is cancelled first (while waiting for a slot).
+    let started = {
+        let mut start = pin!(with_timeout(start_limit, mux.stream_wait(&words[..])));
+        poll_fn(|cx| {
+            {
+                let mut s = state.borrow_mut();
+                if s.cancel_requested || s.status == StreamStatus::Done {
+                    return Poll::Ready(None);
+                }
+                s.waker = Some(cx.waker().clone());
+            }
+            start.as_mut().poll(cx).map(Some)
+        })
+        .await
+    };
+    let mut stream = match started {
+        None => {
+            finish_stream(&state, None);
+            return Ok(());
         }
-        Ok(Err(e)) => {
+        Some(Err(_)) => {
+            finish_stream(&state, Some(timed_out(start_limit)));
+            return Ok(());
+        }
+        Some(Ok(Err(e))) => {
             finish_stream(
-                state,
+                &state,
                 Some(Failure::from_core(&e, inbound.borrow().close_reason())),
             );
             return if e.is_fatal() {
-                Err(lost(&e, inbound))
+                Err(lost(&e, &inbound))
             } else {
                 Ok(())
             };
         }
-        Ok(Ok(response)) => response,
+        Some(Ok(Ok(stream))) => stream,
     };
     state.borrow_mut().status = StreamStatus::Running;
     loop {
@@ -768,17 +820,17 @@ async fn run_stream(
         })
         .await;
         if let StreamEvent::Cancel = event {
-            let cancelled = with_timeout(timeout, response.cancel()).await;
-            finish_stream(state, None);
+            let cancelled = with_timeout(timeout, stream.cancel()).await;
+            finish_stream(&state, None);
             return match cancelled {
-                Err(_) => Err(timed_out_on_the_wire(timeout).1),
-                Ok(Err(e)) if e.is_fatal() => Err(lost(&e, inbound)),
+                Err(_) => Err(closed_after_timeout()),
+                Ok(Err(e)) if e.is_fatal() => Err(lost(&e, &inbound)),
                 Ok(_) => Ok(()),
             };
         }
         // Read one row, unless a cancel comes first (reading is cancel-safe).
         let item = {
-            let mut next = pin!(response.next());
+            let mut next = pin!(stream.next());
             poll_fn(|cx| {
                 if state.borrow().cancel_requested {
                     return Poll::Ready(None);
@@ -787,7 +839,7 @@ async fn run_stream(
                     Poll::Ready(item) => Poll::Ready(Some(item.map(|r| {
                         r.map(|row| {
                             let mut json = String::new();
-                            push_row(&mut json, &row);
+                            push_row(&mut json, &row.reply());
                             json
                         })
                     }))),
@@ -802,7 +854,7 @@ async fn run_stream(
         match item {
             None => continue,
             Some(None) => {
-                finish_stream(state, None);
+                finish_stream(&state, None);
                 return Ok(());
             }
             Some(Some(Ok(json))) => {
@@ -818,22 +870,15 @@ async fn run_stream(
                 }
             }
             Some(Some(Err(e))) => {
+                // Errors end the stream (traps come after its `!done`; the core treats a
+                // trap of category 2 after a cancel as a normal end).
                 let failure = Failure::from_core(&e, inbound.borrow().close_reason());
-                if e.is_fatal() {
-                    finish_stream(state, Some(failure));
-                    return Err(lost(&e, inbound));
-                }
-                if failure.kind == ErrorType::Trap {
-                    // Traps come after the `!done`: the stream is over. Category 2
-                    // ("interrupted") is a normal end.
-                    finish_stream(state, (!failure.is_interrupted()).then_some(failure));
-                    return Ok(());
-                }
-                // An oversize row: that `next()` fails, the stream goes on.
-                let pull = state.borrow_mut().pulls.pop_front();
-                if let Some(pull) = pull {
-                    pull.reject(&failure);
-                }
+                finish_stream(&state, Some(failure));
+                return if e.is_fatal() {
+                    Err(lost(&e, &inbound))
+                } else {
+                    Ok(())
+                };
             }
         }
     }

@@ -153,7 +153,7 @@ impl Failure {
         if self.kind == ErrorType::Trap {
             set(
                 "category",
-                self.category.map_or(JsValue::NULL, |c| JsValue::from(c)),
+                self.category.map_or(JsValue::NULL, JsValue::from),
             );
             set("more", JsValue::from(self.more));
         }

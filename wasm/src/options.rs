@@ -96,7 +96,7 @@ impl RawOptions {
         let defaults = Options::default();
         let timeout_ms = match self.timeout_ms {
             None => defaults.timeout_ms,
-            Some(t) if t == 0.0 => None,
+            Some(0.0) => None,
             Some(t) if t > 0.0 && t.is_finite() => Some(t),
             Some(_) => {
                 return Err(invalid(

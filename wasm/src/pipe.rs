@@ -104,13 +104,24 @@ enum Transport {
     Js(JsBytePipe),
 }
 
-/// A byte pipe over a JavaScript transport. Dropping it detaches its handlers and closes
-/// the transport.
+/// The transport end of a byte pipe, before it is split for the client. Dropping it (or the
+/// [`PipeWriter`] it becomes) detaches its handlers and closes the transport.
 pub struct Pipe {
     inbound: Rc<RefCell<Inbound>>,
     transport: Transport,
     // Kept alive as long as the handlers are attached.
     _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+}
+
+/// The read half: bytes pushed by the transport's handlers. Reads are cancel-safe (a dropped
+/// read loses nothing), as the multiplexing client requires.
+pub struct PipeReader {
+    inbound: Rc<RefCell<Inbound>>,
+}
+
+/// The write half: owns the transport, and closes it when dropped.
+pub struct PipeWriter {
+    pipe: Pipe,
 }
 
 fn handler(f: impl FnMut(JsValue) + 'static) -> Closure<dyn FnMut(JsValue)> {
@@ -234,6 +245,16 @@ impl Pipe {
         self.inbound.clone()
     }
 
+    /// Splits into the halves the multiplexing client takes.
+    pub fn split(self) -> (PipeReader, PipeWriter) {
+        (
+            PipeReader {
+                inbound: self.inbound.clone(),
+            },
+            PipeWriter { pipe: self },
+        )
+    }
+
     fn send_bytes(&self, bytes: &[u8]) -> Result<(), PipeError> {
         if self.inbound.borrow().link() != Link::Open {
             return Err(PipeError::Closed);
@@ -289,19 +310,23 @@ impl Drop for Pipe {
     }
 }
 
-impl embedded_io::ErrorType for Pipe {
+impl embedded_io::ErrorType for PipeReader {
     type Error = PipeError;
 }
 
-impl embedded_io_async::Read for Pipe {
+impl embedded_io::ErrorType for PipeWriter {
+    type Error = PipeError;
+}
+
+impl embedded_io_async::Read for PipeReader {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, PipeError> {
         Ok(std::future::poll_fn(|cx| self.inbound.borrow_mut().poll_read(cx, buf)).await)
     }
 }
 
-impl embedded_io_async::Write for Pipe {
+impl embedded_io_async::Write for PipeWriter {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, PipeError> {
-        self.send_bytes(buf)?;
+        self.pipe.send_bytes(buf)?;
         Ok(buf.len())
     }
 
