@@ -184,6 +184,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         Ok(Response {
             client: self,
             tag,
+            tag_text: TagText::new(tag),
             trap: None,
             done: None,
             rows: 0,
@@ -250,8 +251,8 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
     }
 
     async fn send_cancel(&mut self, tag: u32) -> Result<(), Error> {
-        let mut digits = itoa_buf();
-        let tag_text = fmt_u32(tag, &mut digits);
+        let tag_text = TagText::new(tag);
+        let tag_text = tag_text.as_bytes();
         let words = [b"/cancel".as_slice(), b"=tag=".as_slice()];
         let cancel = PrefixedWords {
             words: &words[..],
@@ -265,8 +266,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
     async fn send<R: Request + ?Sized>(&mut self, request: &R, tag: u32) -> Result<(), Error> {
         let mut encoder = SentenceEncoder::new(self.tx.as_mut());
         request.encode(&mut encoder)?;
-        let mut digits = itoa_buf();
-        encoder.api_attribute("tag", fmt_u32(tag, &mut digits))?;
+        encoder.api_attribute("tag", TagText::new(tag).as_bytes())?;
         let len = encoder.finish()?.len();
         self.state = State::Poisoned;
         let written = self.io.write_all(&self.tx.as_ref()[..len]).await;
@@ -321,6 +321,8 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
 pub struct Response<'c, T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry = ()> {
     client: &'c mut Client<T, B, Tm>,
     tag: u32,
+    /// `tag` in decimal, to compare with the `.tag=` of each reply.
+    tag_text: TagText,
     trap: Option<Trap>,
     done: Option<Done>,
     rows: u32,
@@ -373,8 +375,8 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
             }
         };
         self.rows += 1;
-        // `step` checked that this frame parses as a `!re`.
-        Reply::parse(self.client.rx.sentence(frame)).ok().map(Ok)
+        // `step` checked that this frame is a `!re`.
+        Some(Ok(Reply::row(self.client.rx.sentence(frame))))
     }
 
     /// Tells the telemetry how the command ended.
@@ -415,7 +417,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
             return Step::Fail(Error::Fatal(message_from(reason)));
         }
         if let Some(tag) = reply.tag() {
-            if tag.parse::<u32>() != Some(self.tag) {
+            if !self.tag_text.is(tag.as_bytes()) {
                 trace!("dropping a reply for another tag");
                 return Step::Continue;
             }
@@ -554,19 +556,48 @@ fn first_word(sentence: &[u8]) -> &[u8] {
     }
 }
 
-fn itoa_buf() -> [u8; 10] {
-    [0; 10]
+/// A tag written out in decimal, as it appears on the wire.
+#[derive(Clone, Copy)]
+struct TagText {
+    digits: [u8; 10],
+    start: usize,
 }
 
-/// Writes `n` in decimal into `buf` and returns the digits.
-fn fmt_u32(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
+impl TagText {
+    fn new(mut n: u32) -> Self {
+        let mut digits = [0u8; 10];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                return Self { digits, start };
+            }
         }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
+    }
+
+    /// Whether `text` is this tag. A byte loop: tags are a few digits, and this runs for
+    /// every reply sentence.
+    #[inline]
+    fn is(&self, text: &[u8]) -> bool {
+        let own = self.as_bytes();
+        own.len() == text.len() && own.iter().zip(text).all(|(a, b)| a == b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TagText;
+
+    #[test]
+    fn tags_in_decimal() {
+        assert_eq!(TagText::new(0).as_bytes(), b"0");
+        assert_eq!(TagText::new(907).as_bytes(), b"907");
+        assert_eq!(TagText::new(u32::MAX).as_bytes(), b"4294967295");
     }
 }

@@ -22,12 +22,13 @@ pub enum ReplyKind {
 impl ReplyKind {
     /// Recognises a reply word.
     pub fn from_word(word: &[u8]) -> Option<Self> {
+        // Byte patterns rather than string comparisons: this runs once per sentence.
         Some(match word {
-            b"!re" => Self::Re,
-            b"!done" => Self::Done,
-            b"!trap" => Self::Trap,
-            b"!fatal" => Self::Fatal,
-            b"!empty" => Self::Empty,
+            [b'!', b'r', b'e'] => Self::Re,
+            [b'!', b'd', b'o', b'n', b'e'] => Self::Done,
+            [b'!', b't', b'r', b'a', b'p'] => Self::Trap,
+            [b'!', b'f', b'a', b't', b'a', b'l'] => Self::Fatal,
+            [b'!', b'e', b'm', b'p', b't', b'y'] => Self::Empty,
             _ => return None,
         })
     }
@@ -82,17 +83,14 @@ impl<'a> Reply<'a> {
 
     /// The value of the API attribute `.name=value` (such as `.tag` or `.section`).
     pub fn api_attribute(&self, name: &str) -> Option<Value<'a>> {
-        self.body().find_map(|word| {
-            let rest = word.strip_prefix(b".")?.strip_prefix(name.as_bytes())?;
-            rest.strip_prefix(b"=").map(Value::new)
-        })
+        self.body()
+            .find_map(|word| attribute_value(word, b'.', name.as_bytes()))
     }
 
     /// The value of attribute `name` (from the word `=name=value`).
     pub fn get(&self, name: &str) -> Option<Value<'a>> {
-        self.attributes()
-            .find(|(key, _)| key.as_bytes() == name.as_bytes())
-            .map(|(_, value)| value)
+        self.body()
+            .find_map(|word| attribute_value(word, b'=', name.as_bytes()))
     }
 
     /// All `=name=value` attributes in order, as (name, value).
@@ -150,6 +148,17 @@ impl<'a> Iterator for Attributes<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         self.words.by_ref().find_map(split_attribute)
     }
+}
+
+/// The value of `word` if it reads `lead`, `name`, `=`, value.
+#[inline]
+fn attribute_value<'a>(word: &'a [u8], lead: u8, name: &[u8]) -> Option<Value<'a>> {
+    let head = 1 + name.len();
+    // Cheap rejections first: most words are not the one asked for.
+    if word.len() <= head || word[head] != b'=' || word[0] != lead || word[1..head] != *name {
+        return None;
+    }
+    Some(Value::new(&word[head + 1..]))
 }
 
 /// Splits `=name=value` into its name and value. The name ends at the second `=`; the value

@@ -232,25 +232,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
 fn scan(bytes: &[u8], start: usize, capacity: usize) -> Result<Scan, WireError> {
     let mut pos = start;
     let mut words = 0;
-    loop {
-        let Some(&first) = bytes.get(pos) else {
-            return Ok(Scan::Incomplete {
-                whole_words_end: pos,
-                too_large: false,
-            });
-        };
+    // Start of the last word looked at: where the whole words end if that one is cut off.
+    let mut word_start = start;
+    while let Some(&first) = bytes.get(pos) {
+        word_start = pos;
         // Most words are short: their length is the first byte itself.
         let (len, prefix) = if first < 0x80 {
             (usize::from(first), 1)
         } else {
             match decode_length(&bytes[pos..])? {
                 LengthPrefix::Complete { len, prefix } => (len as usize, prefix),
-                LengthPrefix::Partial => {
-                    return Ok(Scan::Incomplete {
-                        whole_words_end: pos,
-                        too_large: false,
-                    })
-                }
+                LengthPrefix::Partial => break,
             }
         };
         if len == 0 {
@@ -262,20 +254,16 @@ fn scan(bytes: &[u8], start: usize, capacity: usize) -> Result<Scan, WireError> 
                 body: pos - start,
             });
         }
-        let word_end = pos.saturating_add(prefix).saturating_add(len);
-        if word_end >= bytes.len() {
-            // Not all here yet (a whole word also needs at least the terminator after it).
-            // The word plus the terminator must fit between `start` and the buffer's end
-            // once compacted.
-            let needed = (word_end - start).saturating_add(1);
-            return Ok(Scan::Incomplete {
-                whole_words_end: pos,
-                too_large: needed > capacity,
-            });
-        }
-        pos = word_end;
+        pos = pos.saturating_add(prefix).saturating_add(len);
         words += 1;
     }
+    // Not all here yet. What is here must still fit, with a terminator, once compacted to
+    // the start of the buffer.
+    let needed = pos.max(bytes.len()) - start + 1;
+    Ok(Scan::Incomplete {
+        whole_words_end: word_start,
+        too_large: needed > capacity,
+    })
 }
 
 /// Where a decoded sentence sits in the buffer; see [`Decoder::next_frame`].
