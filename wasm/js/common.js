@@ -197,7 +197,7 @@ export class RouterOs {
     }
   }
 
-  /** Sends /quit and closes the transport. Commands not yet started are rejected. */
+  /** Cancels streams, lets commands already made finish, sends /quit and closes. */
   close() {
     return this.#conn.close();
   }

@@ -52,7 +52,7 @@ export type ErrorType =
  *   further traps of the same command. The connection stays usable.
  * - `fatal`: the router sent `!fatal` and closed the connection.
  * - `auth_failed`: wrong user name or password.
- * - `timeout`: `timeoutMs` passed. While connecting, or while the command was still queued,
+ * - `timeout`: `timeoutMs` passed. While connecting, or while the command waited for a slot,
  *   nothing else is affected; once it was on the wire the connection is closed too.
  * - `closed`: the connection is gone (closed by the peer, by `close()`, or after an error).
  * - `connect_failed`: the WebSocket or TCP connection could not be opened.
@@ -83,8 +83,9 @@ export interface ConnectOptions {
   /** Password. Default empty. Never logged. */
   password?: string;
   /**
-   * Bound in milliseconds on connect + login and on each command (counted from the call, so
-   * time spent queued behind other commands counts). Default 10000; 0 waits forever.
+   * Bound in milliseconds on connect + login, and on each command counted from the call (time
+   * spent waiting for a free slot counts). A command that times out after it went out also
+   * closes the connection; one still waiting for a slot does not. Default 10000; 0: no limit.
    */
   timeoutMs?: number;
   /** WebSocket class to use instead of `globalThis.WebSocket` (e.g. `ws`'s on Node 20). */
@@ -97,7 +98,11 @@ export interface ConnectOptions {
   sendBufferBytes?: number;
 }
 
-/** Rows of a streaming command. `break` out of `for await`, or `cancel()`, sends `/cancel`. */
+/**
+ * Rows of a streaming command. `break` out of `for await`, or `cancel()`, sends `/cancel`.
+ * Rows not read yet wait in a 64 KiB buffer per stream; beyond that the oldest are dropped,
+ * so a slow reader sees recent rows and never holds up the connection.
+ */
 export interface RowStream extends AsyncIterableIterator<Row> {
   /** Cancels the stream; resolves once the router confirmed it. */
   cancel(): Promise<void>;
@@ -185,9 +190,9 @@ export interface DhcpLease {
 }
 
 /**
- * A logged-in connection. Calls may overlap: they are queued and run one at a time, in
- * call order. A running stream holds the connection until it ends or is cancelled; commands
- * made meanwhile wait (and time out after `timeoutMs`).
+ * A logged-in connection. Calls may overlap: up to 8 commands and streams run at once on the
+ * one connection (each tagged; replies are routed by tag), more wait for a free slot. Streams
+ * do not hold up commands.
  */
 export declare class RouterOs {
   private constructor();
@@ -195,7 +200,10 @@ export declare class RouterOs {
   command(words: Word[]): Promise<CommandResult>;
   /** Runs a streaming command, e.g. `['/interface/monitor-traffic', '=interface=ether1']`. */
   stream(words: Word[]): RowStream;
-  /** Sends `/quit` and closes. Commands not yet started are rejected with `closed`. */
+  /**
+   * Cancels running streams, lets commands already made finish, sends `/quit` and closes.
+   * Calls made after `close()` reject with `closed`.
+   */
   close(): Promise<void>;
   /** Resolves when the connection ends: `null` after `close()`, else the error that ended it. */
   readonly closed: Promise<RouterOsError | null>;

@@ -12,7 +12,7 @@ pub enum ErrorType {
     Fatal,
     /// Login was refused.
     AuthFailed,
-    /// `timeoutMs` passed (connecting, waiting in the queue, or on the wire).
+    /// `timeoutMs` passed (connecting, waiting for a slot, or on the wire).
     Timeout,
     /// The connection is closed (by the peer, by `close()`, or after an earlier failure).
     Closed,

@@ -10,7 +10,7 @@ pub mod options;
 pub mod pipe;
 pub mod timer;
 
-pub use connection::{Connection, Stream};
+pub use connection::{Connection, Stream, SLOTS, SLOT_BYTES};
 pub use error::{ErrorType, Failure};
 pub use options::Options;
 

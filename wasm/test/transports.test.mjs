@@ -4,13 +4,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket as WS } from 'ws';
 import { connect, connectPipe, socketPipe, RouterOsError } from '../pkg/node.js';
-import { freePort, startSim, startStack, within, rejection, wasmDir } from './harness.mjs';
+import { freePort, startSim, startStack, within, rejection, wasmDir, websockifyBin } from './harness.mjs';
+import { spawn } from 'node:child_process';
 
 function assertError(error, type) {
   assert.ok(error instanceof RouterOsError, `expected a RouterOsError, got ${error?.stack ?? error}`);
@@ -79,6 +80,62 @@ describe('WebSocket implementations', () => {
   });
 });
 
+function selfSignedCert(dir) {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout', key, '-out', cert,
+  ], { stdio: 'ignore' });
+  return { cert, key };
+}
+
+describe('the safe bridge setup of the README', () => {
+  it('wss only, targets from a token allow-list, no recording', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routeros-wasm-wss-'));
+    const sim = await startSim([]);
+    const port = await freePort();
+    let bridge;
+    try {
+      const { cert, key } = selfSignedCert(dir);
+      const tokens = join(dir, 'tokens');
+      writeFileSync(tokens, `lab-router: ${sim.addr}\n`);
+      bridge = spawn(websockifyBin, [
+        '--ssl-only', '--cert', cert, '--key', key,
+        '--token-plugin', 'TokenFile', '--token-source', tokens,
+        `127.0.0.1:${port}`,
+      ], { stdio: 'ignore' });
+      const ca = readFileSync(cert);
+      // Node's ws takes TLS options as a third argument; a browser trusts the certificate itself.
+      class TrustingWS extends WS {
+        constructor(url, protocols) {
+          super(url, protocols ?? [], { ca });
+        }
+      }
+      let ros;
+      for (let i = 0; i < 100 && !ros; i++) {
+        ros = await connect({ url: `wss://localhost:${port}/?token=lab-router`, WebSocket: TrustingWS, timeoutMs: 5000 }).catch(
+          (e) => (e.type === 'connect_failed' ? new Promise((r) => setTimeout(r, 100)) : Promise.reject(e)),
+        );
+      }
+      assert.ok(ros, 'connected through wss');
+      assert.equal(await ros.getIdentity(), 'MikroTik');
+      await ros.close();
+      // Unknown token: the bridge has no target for it, so no connection to any router.
+      const refused = await within(10_000, rejection(connect({ url: `wss://localhost:${port}/?token=elsewhere`, WebSocket: TrustingWS, timeoutMs: 5000 })));
+      assert.ok(['connect_failed', 'closed'].includes(refused.type), refused.message);
+      // Plain ws:// is refused with --ssl-only.
+      const plain = await within(10_000, rejection(connect({ url: `ws://localhost:${port}/?token=lab-router`, WebSocket: WS, timeoutMs: 5000 })));
+      assert.ok(['connect_failed', 'closed'].includes(plain.type), plain.message);
+    } finally {
+      bridge?.kill('SIGKILL');
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('direct TCP and TLS', () => {
   it('fails with connect_failed when nothing listens', async () => {
     const port = await freePort();
@@ -122,13 +179,7 @@ describe('direct TCP and TLS', () => {
   it('speaks API-SSL over TLS', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'routeros-wasm-tls-'));
     try {
-      const cert = join(dir, 'cert.pem');
-      const key = join(dir, 'key.pem');
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout', key, '-out', cert,
-      ], { stdio: 'ignore' });
+      const { cert, key } = selfSignedCert(dir);
       let sim;
       try {
         sim = await startSim(['--tls-cert', cert, '--tls-key', key]);
