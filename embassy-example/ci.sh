@@ -187,7 +187,7 @@ link_loss_scenario() { # the router's address vanishes for 12 s: silence, no res
 }
 
 host_e2e() {
-    apt_install iproute2 openssl
+    apt_install iproute2 openssl dnsmasq-base
     say "building the simulator (release)"
     (cd "$ROOT" && cargo build --release -q -p routeros-sim)
     say "building the host firmware (release)"
@@ -207,12 +207,29 @@ host_e2e() {
     local plain_sim=$SIM_PID
     fw plain --samples 5
     expect_rc plain 0
+    expect_line plain '^network-up address=192\.168\.69\.2/24$'
     expect_line plain '^connected tls=false$'
     expect_line plain '^logged-in$'
     expect_line plain '^resource version=7\.[0-9]+ .*board=[^ ]+'
     expect_line plain '^identity name=.+'
     expect_samples plain 5
     say "plain: ok"
+    # The same over DHCP (dnsmasq serving the namespace).
+    ip netns exec "$NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --interface=tap0 \
+        --bind-interfaces --dhcp-range=192.168.69.50,192.168.69.59,255.255.255.0,10m \
+        --dhcp-leasefile="$WORK/dhcp.leases" --pid-file= >"$WORK/dnsmasq.log" 2>&1 &
+    local dnsmasq=$!
+    PIDS+=("$dnsmasq")
+    for _ in $(seq 50); do grep -q 'DHCP, IP range' "$WORK/dnsmasq.log" && break; sleep 0.1; done
+    set +e
+    timeout 60 ip netns exec "$NS" "$FW" --tap tap0 --router "$SIM_IP" --samples 2 >"$WORK/dhcp.out" 2>"$WORK/dhcp.err"
+    RC=$?
+    set -e
+    kill "$dnsmasq" 2>/dev/null || true
+    expect_rc dhcp 0
+    expect_line dhcp '^network-up address=192\.168\.69\.5[0-9]/24$'
+    expect_samples dhcp 2
+    say "DHCP: ok ($(grep '^network-up' "$WORK/dhcp.out"))"
     fw sizes-plain --print-future-sizes
     expect_rc sizes-plain 0
     expect_line sizes-plain '^future-size Response::next over TcpSocket: [0-9]+ bytes$'

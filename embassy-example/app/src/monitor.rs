@@ -112,6 +112,11 @@ impl FromReply for Sample {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event<'a> {
+    /// The network has an address (static, or from DHCP).
+    NetworkUp {
+        /// The firmware's address and prefix.
+        address: embassy_net::Ipv4Cidr,
+    },
     /// Connecting to the router (attempt counts from 1 and resets after a good session).
     Connecting {
         /// Attempt number.

@@ -94,6 +94,12 @@ pub async fn run_with_clock<C: TlsClock, R: CryptoRngCore, O: Observer>(
         }
         if let Some(config) = stack.config_v4() {
             info!("network up: {}", config.address);
+            if observer.event(&Event::NetworkUp {
+                address: config.address,
+            }) == Flow::Stop
+            {
+                return SessionEnd::Stopped;
+            }
         }
         attempt = attempt.saturating_add(1);
         info!(

@@ -63,6 +63,7 @@ struct PrintingObserver {
 impl Observer for PrintingObserver {
     fn event(&mut self, event: &Event<'_>) -> Flow {
         match event {
+            Event::NetworkUp { address } => println!("network-up address={address}"),
             Event::Connecting { attempt } => println!("connecting attempt={attempt}"),
             Event::Connected { tls } => println!("connected tls={tls}"),
             Event::LoggedIn => println!("logged-in"),
