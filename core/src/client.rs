@@ -287,26 +287,37 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
     /// Reads until a whole sentence is buffered.
     async fn next_frame(&mut self) -> Result<Frame, Error> {
         loop {
-            match self.rx.next_frame() {
-                Ok(Some(frame)) => return Ok(frame),
-                Ok(None) => {}
-                Err(e) => {
-                    let error = Error::from(e);
-                    if error.is_fatal() {
-                        self.state = State::Poisoned;
-                    }
-                    return Err(error);
-                }
+            if let Some(frame) = self.buffered_frame()? {
+                return Ok(frame);
             }
-            let n = match self.io.read(self.rx.spare()).await {
-                Ok(0) => {
-                    self.state = State::Closed;
-                    return Err(Error::Closed);
-                }
-                Ok(n) => n,
-                Err(e) => return Err(self.io_error(e.kind())),
-            };
-            self.rx.commit(n);
+            self.fill().await?;
+        }
+    }
+
+    /// A whole sentence already in the receive buffer, if there is one.
+    #[inline]
+    fn buffered_frame(&mut self) -> Result<Option<Frame>, Error> {
+        self.rx.next_frame().map_err(|e| {
+            let error = Error::from(e);
+            if error.is_fatal() {
+                self.state = State::Poisoned;
+            }
+            error
+        })
+    }
+
+    /// Reads once from the transport into the receive buffer.
+    async fn fill(&mut self) -> Result<(), Error> {
+        match self.io.read(self.rx.spare()).await {
+            Ok(0) => {
+                self.state = State::Closed;
+                Err(Error::Closed)
+            }
+            Ok(n) => {
+                self.rx.commit(n);
+                Ok(())
+            }
+            Err(e) => Err(self.io_error(e.kind())),
         }
     }
 }
@@ -349,7 +360,13 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
             return self.trap.take().map(|t| Err(Error::Trap(t)));
         }
         let frame = loop {
-            let frame = match self.client.next_frame().await {
+            // Rows are usually buffered already: only wait on the transport when not.
+            let next = match self.client.buffered_frame() {
+                Ok(Some(frame)) => Ok(frame),
+                Ok(None) => self.client.next_frame().await,
+                Err(e) => Err(e),
+            };
+            let frame = match next {
                 Ok(frame) => frame,
                 Err(e) => {
                     if e.is_fatal() {
