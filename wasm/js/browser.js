@@ -12,7 +12,10 @@ let ready;
  * another place (a URL, a Response, bytes or a compiled WebAssembly.Module).
  */
 export function initialize(moduleOrPath) {
-  ready ??= init(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
+  ready ??= init(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath }).catch((error) => {
+    ready = undefined; // let a later call try again
+    throw error;
+  });
   return ready;
 }
 

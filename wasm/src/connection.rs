@@ -349,11 +349,12 @@ impl Connection {
     /// handlers and closes it when the connection ends.
     #[wasm_bindgen(js_name = openWebSocket)]
     pub async fn open_web_socket(socket: JsValue, options: JsValue) -> Result<Connection, JsValue> {
-        let options = Options::from_js(&options).map_err(|f| f.to_js())?;
         if !socket.is_object() {
             return Err(Failure::new(ErrorType::InvalidArgument, "expected a WebSocket").to_js());
         }
+        // Attached first, so that bad options still close the socket (dropping the pipe).
         let pipe = Pipe::websocket(socket.unchecked_into());
+        let options = Options::from_js(&options).map_err(|f| f.to_js())?;
         Connection::open(pipe, options).await.map_err(|f| f.to_js())
     }
 
@@ -361,13 +362,13 @@ impl Connection {
     /// adapter for Node's `net.Socket` / `tls.TLSSocket`.
     #[wasm_bindgen(js_name = openPipe)]
     pub async fn open_pipe(pipe: JsBytePipe, options: JsValue) -> Result<Connection, JsValue> {
-        let options = Options::from_js(&options).map_err(|f| f.to_js())?;
         if !pipe.is_object() {
             return Err(Failure::new(ErrorType::InvalidArgument, "expected a BytePipe").to_js());
         }
-        Connection::open(Pipe::js(pipe), options)
-            .await
-            .map_err(|f| f.to_js())
+        // Attached first, so that bad options still close the transport (dropping the pipe).
+        let pipe = Pipe::js(pipe);
+        let options = Options::from_js(&options).map_err(|f| f.to_js())?;
+        Connection::open(pipe, options).await.map_err(|f| f.to_js())
     }
 
     /// Runs a command (an array of words: strings, or `Uint8Array`s for raw bytes) and
@@ -614,9 +615,12 @@ async fn drive(
             if let Some(e) = mux.error() {
                 return Poll::Ready(Some(lost(&e, &inbound)));
             }
-            if inbound.borrow_mut().poll_closed(cx).is_ready() {
-                return Poll::Ready(Some(lost(&Error::Closed, &inbound)));
-            }
+        }
+        // Nobody reads while the connection is idle, or while its streams wait for `next()`:
+        // notice a closed transport here (commands in flight notice it themselves).
+        let only_streams = tasks.iter().all(|(w, _)| matches!(w, Waiter::Stream(_)));
+        if only_streams && inbound.borrow_mut().poll_closed(cx).is_ready() {
+            return Poll::Ready(Some(lost(&Error::Closed, &inbound)));
         }
         Poll::Pending
     })

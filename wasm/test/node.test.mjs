@@ -295,6 +295,17 @@ for (const [name, start] of Object.entries(transports)) {
       });
     });
 
+    it('notices a simulator killed while a stream waits unread', async () => {
+      await withOwn([], async (ros, own) => {
+        const stream = ros.stream(['/interface/monitor-traffic', '=interface=ether1', '=interval=0.05']);
+        assert.equal((await stream.next()).value.name, 'ether1');
+        await own.sim.stop();
+        // Nobody asks the stream for rows, yet the end is noticed.
+        assertError(await within(5000, ros.closed, 'closed promise'), 'closed');
+        assertError(await within(5000, rejection(stream.next()), 'stream after kill'), 'closed');
+      });
+    });
+
     it('times out a slow command and closes the connection', async () => {
       await withOwn(
         ['--delay-ms', '600'],
