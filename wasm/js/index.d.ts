@@ -165,6 +165,10 @@ export interface FirewallRule {
   id: string;
   chain: string;
   action?: string;
+  protocol?: string;
+  srcAddress?: string;
+  dstAddress?: string;
+  dstPort?: string;
   disabled: boolean;
   dynamic: boolean;
   invalid: boolean;
@@ -182,6 +186,8 @@ export interface DhcpLease {
   hostName?: string;
   status?: string;
   server?: string;
+  /** RouterOS duration text, e.g. `4m10s`. */
+  expiresAfter?: string;
   dynamic: boolean;
   disabled: boolean;
   blocked: boolean;
