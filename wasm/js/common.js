@@ -125,6 +125,7 @@ function toDhcpLease(row) {
 class RowStream {
   #handle;
   #done = false;
+  #dropped = 0;
 
   constructor(handle) {
     this.#handle = handle;
@@ -156,7 +157,13 @@ class RowStream {
       this.#end();
       return { done: true, value: undefined };
     }
+    this.#dropped = this.#handle?.dropped ?? this.#dropped;
     return { done: false, value: row };
+  }
+
+  /** Rows dropped unread so far (they wait in a 64 KiB buffer; beyond it the oldest go). */
+  get dropped() {
+    return this.#dropped;
   }
 
   async return(value) {

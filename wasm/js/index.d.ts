@@ -106,6 +106,8 @@ export interface ConnectOptions {
 export interface RowStream extends AsyncIterableIterator<Row> {
   /** Cancels the stream; resolves once the router confirmed it. */
   cancel(): Promise<void>;
+  /** Rows dropped unread so far (counted as of the last row read). */
+  readonly dropped: number;
 }
 
 export interface Interface {

@@ -117,6 +117,8 @@ struct StreamState {
     cancel_waiters: Vec<Resolver>,
     /// An error that ended the stream with no `next()` pending to receive it.
     failure: Option<Failure>,
+    /// Rows dropped so far because nobody read them in time (the slot's buffer was full).
+    dropped: u32,
     waker: Option<Waker>,
 }
 
@@ -128,6 +130,7 @@ impl StreamState {
             cancel_requested: false,
             cancel_waiters: Vec::new(),
             failure: None,
+            dropped: 0,
             waker: None,
         }
     }
@@ -502,6 +505,13 @@ impl Stream {
     pub fn done(&self) -> bool {
         self.state.borrow().status == StreamStatus::Done
     }
+
+    /// How many rows were dropped unread so far: when rows are not asked for, they wait in
+    /// a buffer of [`SLOT_BYTES`], and beyond that the oldest give way.
+    #[wasm_bindgen(getter)]
+    pub fn dropped(&self) -> u32 {
+        self.state.borrow().dropped
+    }
 }
 
 impl Drop for Stream {
@@ -862,7 +872,11 @@ async fn run_stream(
                 return Ok(());
             }
             Some(Some(Ok(json))) => {
-                let pull = state.borrow_mut().pulls.pop_front();
+                let pull = {
+                    let mut s = state.borrow_mut();
+                    s.dropped = stream.dropped();
+                    s.pulls.pop_front()
+                };
                 if let Some(pull) = pull {
                     match js_sys::JSON::parse(&json) {
                         Ok(row) => pull.resolve(&row),
