@@ -84,8 +84,9 @@ export interface ConnectOptions {
   password?: string;
   /**
    * Bound in milliseconds on connect + login, and on each command counted from the call (time
-   * spent waiting for a free slot counts). A command that times out after it went out also
-   * closes the connection; one still waiting for a slot does not. Default 10000; 0: no limit.
+   * spent waiting for a free slot counts); for streams, on starting and on cancelling (rows
+   * may take as long as they take). A command that times out after it went out also closes
+   * the connection; one still waiting for a slot does not. Default 10000; 0: no limit.
    */
   timeoutMs?: number;
   /** WebSocket class to use instead of `globalThis.WebSocket` (e.g. `ws`'s on Node 20). */
