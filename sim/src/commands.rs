@@ -166,7 +166,7 @@ pub(crate) fn exec(shared: &Arc<Shared>, cmd: &Command) -> Outcome {
                 return unknown_param(cmd, bad);
             }
             if let Some(name) = cmd.attr("name") {
-                shared.db().identity = String::from_utf8_lossy(name).into_owned();
+                shared.db().identity = name.to_vec();
             }
             done(cmd)
         }
@@ -387,7 +387,7 @@ fn set(shared: &Shared, cmd: &Command, menu: Menu) -> Outcome {
                 "address" if menu == Menu::IpAddress => {
                     let row = &db.table(menu).rows[i];
                     let iface = row.get("interface").unwrap_or(b"").to_vec();
-                    let comment = row.get_str("comment");
+                    let comment = row.get("comment").map(<[u8]>::to_vec);
                     let disabled = row.get("disabled") == Some(b"true");
                     let id = row.get(".id").unwrap_or(b"").to_vec();
                     let mut fresh = db.address_row(v, &iface, disabled, comment.as_deref());
@@ -448,7 +448,7 @@ fn add_address(shared: &Shared, cmd: &Command) -> Outcome {
     let comment = cmd
         .attr("comment")
         .filter(|c| !c.is_empty())
-        .map(|c| String::from_utf8_lossy(c).into_owned());
+        .map(<[u8]>::to_vec);
     let row = db.address_row(address, interface, disabled, comment.as_deref());
     let id = db.addresses.insert(row);
     let idx = db.addresses.rows.len() - 1;

@@ -23,12 +23,6 @@ impl Row {
             .map(|(_, v)| v.as_slice())
     }
 
-    /// The value of a property as text (lossy), if present.
-    pub fn get_str(&self, name: &str) -> Option<String> {
-        self.get(name)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-    }
-
     /// Appends a property (does not check for duplicates).
     pub fn push(&mut self, name: &str, value: impl Into<Vec<u8>>) {
         self.fields.push((name.to_string(), value.into()));
@@ -322,7 +316,7 @@ impl Table {
 #[derive(Debug)]
 pub struct Db {
     /// `/system/identity` name.
-    pub identity: String,
+    pub identity: Vec<u8>,
     /// `/interface`
     pub interfaces: Table,
     /// Whether each interface's link is up (by `.id`), which with `disabled` gives `running`.
@@ -343,7 +337,7 @@ impl Db {
     /// A router with the default configuration, shaped by `faults`.
     pub fn new(faults: &Faults) -> Db {
         let mut db = Db {
-            identity: "MikroTik".to_string(),
+            identity: b"MikroTik".to_vec(),
             interfaces: Table::default(),
             link_up: Vec::new(),
             addresses: Table::default(),
@@ -417,7 +411,12 @@ impl Db {
             ("192.168.88.1/24", "bridge1", Some("defconf")),
             ("10.0.0.2/30", "ether1", None),
         ] {
-            let row = db.address_row(addr.as_bytes(), iface.as_bytes(), false, comment);
+            let row = db.address_row(
+                addr.as_bytes(),
+                iface.as_bytes(),
+                false,
+                comment.map(str::as_bytes),
+            );
             db.addresses.insert(row);
         }
 
@@ -593,7 +592,7 @@ impl Db {
         address: &[u8],
         interface: &[u8],
         disabled: bool,
-        comment: Option<&str>,
+        comment: Option<&[u8]>,
     ) -> Row {
         let (a, len) = parse_ipv4_prefix(address).unwrap_or(([0; 4], 32));
         let mut row = Row::default()
@@ -655,7 +654,7 @@ impl Db {
 
     /// The single `/system/identity` row.
     pub fn identity_row(&self) -> Row {
-        Row::default().with("name", self.identity.as_str())
+        Row::default().with("name", self.identity.clone())
     }
 }
 

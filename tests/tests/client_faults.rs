@@ -200,3 +200,35 @@ async fn multiple_traps_are_all_read_up_to_the_done() {
     );
     assert_eq!(trap.more, 1);
 }
+
+#[tokio::test]
+async fn non_utf8_bytes_written_come_back_unchanged() {
+    let sim = sim(SimConfig::default()).await;
+    let mut client = login(&sim).await;
+    let set: [&[u8]; 2] = [b"/system/identity/set", b"=name=R\xe9seau \x80"];
+    within(client.run(&set)).await.unwrap();
+    let mut response = within(client.command(&["/system/identity/print"]))
+        .await
+        .unwrap();
+    let row = within(response.next()).await.unwrap().unwrap();
+    assert_eq!(row.get("name").unwrap().as_bytes(), b"R\xe9seau \x80");
+    drop(response);
+    assert_eq!(
+        within(client.identity()).await.unwrap().as_str(),
+        "Réseau €"
+    );
+
+    let add: [&[u8]; 4] = [
+        b"/ip/address/add",
+        b"=address=10.7.7.7/24",
+        b"=interface=ether4",
+        b"=comment=caf\xe9",
+    ];
+    within(client.run(&add)).await.unwrap();
+    let addresses = within(client.list_ip_addresses::<16>()).await.unwrap();
+    let added = addresses
+        .iter()
+        .find(|a| a.address.as_str() == "10.7.7.7/24")
+        .unwrap();
+    assert_eq!(added.comment.as_str(), "café");
+}
