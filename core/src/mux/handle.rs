@@ -86,6 +86,17 @@ struct Handle<'m, M: Link> {
     counts: Counts,
 }
 
+impl<'m, M: Link> Handle<'m, M> {
+    fn new(mux: &'m M, id: SlotId) -> Self {
+        Self {
+            mux,
+            id,
+            ended: false,
+            counts: Counts::default(),
+        }
+    }
+}
+
 impl<M: Link> Drop for Handle<'_, M> {
     fn drop(&mut self) {
         if !self.ended {
@@ -151,12 +162,7 @@ pub struct Response<'m, M: Link> {
 impl<'m, M: Link> Response<'m, M> {
     pub(crate) fn new(mux: &'m M, id: SlotId) -> Self {
         Self {
-            handle: Handle {
-                mux,
-                id,
-                ended: false,
-                counts: Counts::default(),
-            },
+            handle: Handle::new(mux, id),
             done: Done::default(),
         }
     }
@@ -219,12 +225,7 @@ pub struct Stream<'m, M: Link> {
 impl<'m, M: Link> Stream<'m, M> {
     pub(crate) fn new(mux: &'m M, id: SlotId) -> Self {
         Self {
-            handle: Handle {
-                mux,
-                id,
-                ended: false,
-                counts: Counts::default(),
-            },
+            handle: Handle::new(mux, id),
             done: Done::default(),
         }
     }
