@@ -5,7 +5,9 @@ use embedded_io::Error as _;
 use embedded_io_async::{Read, Write};
 
 use crate::error::{Buffer, Error};
-use crate::proto::{challenge_response, message_from, message_str, Reply, ReplyKind, Trap, Value};
+use crate::proto::{
+    challenge_response, message_from, message_str, Reply, ReplyKind, TagText, Trap, Value,
+};
 use crate::request::Request;
 use crate::telemetry::{path_from, Event, Instant, Path, Telemetry};
 use crate::wire::{Decoder, Frame, SentenceEncoder};
@@ -570,51 +572,5 @@ fn first_word(sentence: &[u8]) -> &[u8] {
             .get(prefix..prefix + len as usize)
             .unwrap_or_default(),
         _ => &[],
-    }
-}
-
-/// A tag written out in decimal, as it appears on the wire.
-#[derive(Clone, Copy)]
-struct TagText {
-    digits: [u8; 10],
-    start: usize,
-}
-
-impl TagText {
-    fn new(mut n: u32) -> Self {
-        let mut digits = [0u8; 10];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                return Self { digits, start };
-            }
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.digits[self.start..]
-    }
-
-    /// Whether `text` is this tag. A byte loop: tags are a few digits, and this runs for
-    /// every reply sentence.
-    #[inline]
-    fn is(&self, text: &[u8]) -> bool {
-        let own = self.as_bytes();
-        own.len() == text.len() && own.iter().zip(text).all(|(a, b)| a == b)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::TagText;
-
-    #[test]
-    fn tags_in_decimal() {
-        assert_eq!(TagText::new(0).as_bytes(), b"0");
-        assert_eq!(TagText::new(907).as_bytes(), b"907");
-        assert_eq!(TagText::new(u32::MAX).as_bytes(), b"4294967295");
     }
 }

@@ -226,7 +226,7 @@ pub use waker::{Either, FREE_WAITERS};
 
 use crate::client::Done;
 use crate::error::{Buffer, Error};
-use crate::proto::{challenge_response, message_from, message_str, Reply};
+use crate::proto::{challenge_response, message_from, message_str, Reply, TagText};
 use crate::request::Request;
 use crate::telemetry::{path_from, Event, Path, Telemetry};
 use crate::wire::{Decoder, Frame, Sentence, SentenceEncoder, WireError};
@@ -292,8 +292,7 @@ impl<W: Write> WriteHalf<'_, W> {
     fn encode<Q: Request + ?Sized>(&mut self, request: &Q, tag: u32) -> Result<Path, Error> {
         let mut encoder = SentenceEncoder::new(self.buf);
         request.encode(&mut encoder)?;
-        let mut digits = [0; 10];
-        encoder.api_attribute("tag", tag::decimal(tag, &mut digits))?;
+        encoder.api_attribute("tag", TagText::new(tag).as_bytes())?;
         let len = encoder.finish()?.len();
         let path = match Sentence::new_checked(&self.buf[..len - 1]) {
             Ok(sentence) => path_from(sentence.first().unwrap_or_default()),
@@ -884,11 +883,11 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                     None => return Ok(()),
                 }
             };
-            let mut digits = [0; 10];
+            let target_text = TagText::new(target);
             let words = [b"/cancel".as_slice(), b"=tag=".as_slice()];
             let cancel = CancelRequest {
                 words: &words,
-                target: tag::decimal(target, &mut digits),
+                target: target_text.as_bytes(),
             };
             match writer.encode(&cancel, tag::cancel_tag(target)) {
                 Ok(_) => writer.drain().await?,

@@ -149,7 +149,8 @@ pub(crate) fn route<const N: usize, const S: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mux::tag::{cancel_tag, command_tag, decimal};
+    use crate::mux::tag::{cancel_tag, command_tag};
+    use crate::proto::TagText;
     use crate::wire::{Decoder, SentenceEncoder};
     use std::vec::Vec;
 
@@ -180,9 +181,9 @@ mod tests {
             for w in words {
                 enc.word(w).unwrap();
             }
-            let mut digits = [0; 10];
             if let Some(tag) = tag {
-                enc.api_attribute("tag", decimal(tag, &mut digits)).unwrap();
+                enc.api_attribute("tag", TagText::new(tag).as_bytes())
+                    .unwrap();
             }
             let len = enc.finish().unwrap().len();
             let mut buf = [0u8; 256];
@@ -280,8 +281,8 @@ mod tests {
             let mut wire = [0u8; 64];
             let mut enc = SentenceEncoder::new(&mut wire);
             enc.word(b"!re").unwrap();
-            let mut digits = [0; 10];
-            enc.api_attribute("tag", decimal(tag, &mut digits)).unwrap();
+            enc.api_attribute("tag", TagText::new(tag).as_bytes())
+                .unwrap();
             let len = enc.finish().unwrap().len();
             let mut buf = [0u8; 64];
             let mut decoder = Decoder::new(&mut buf[..]);

@@ -72,26 +72,12 @@ fn parse_u32(bytes: &[u8]) -> Option<u32> {
     Some(value)
 }
 
-/// Writes `n` in decimal into `buf` and returns the digits.
-pub(crate) fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 || i == 0 {
-            return &buf[i..];
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn text(n: u32) -> std::vec::Vec<u8> {
-        let mut buf = [0; 10];
-        decimal(n, &mut buf).to_vec()
+        crate::proto::TagText::new(n).as_bytes().to_vec()
     }
 
     #[test]
@@ -129,11 +115,5 @@ mod tests {
         assert_eq!(parse(4, b"0"), Parsed::Foreign);
         assert_eq!(parse(4, b"99999999999"), Parsed::Foreign);
         assert_eq!(parse(4, b"-1"), Parsed::Foreign);
-    }
-
-    #[test]
-    fn decimal_digits() {
-        assert_eq!(text(0), b"0");
-        assert_eq!(text(u32::MAX), b"4294967295");
     }
 }

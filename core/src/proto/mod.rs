@@ -3,6 +3,7 @@
 mod login;
 mod message;
 mod reply;
+mod tag;
 mod trap;
 mod value;
 
@@ -10,6 +11,7 @@ pub use login::{challenge_response, ChallengeResponse};
 pub(crate) use message::message_str;
 pub use message::{message_from, Message, MESSAGE_CAPACITY};
 pub use reply::{split_attribute, Attributes, Reply, ReplyKind};
+pub(crate) use tag::TagText;
 pub use trap::{Trap, TrapCategory};
 pub use value::{windows_1252_byte, windows_1252_char, Chars, Value};
 
