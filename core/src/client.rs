@@ -6,9 +6,10 @@ use embedded_io_async::{Read, Write};
 
 use crate::error::{Buffer, Error};
 use crate::proto::{
-    challenge_response, message_from, message_str, Reply, ReplyKind, TagText, Trap, Value,
+    answer_to_plain, auth_error, check_md5_done, message_from, LoginRequest, Reply, ReplyKind,
+    TagText, Trap, Value,
 };
-use crate::request::Request;
+use crate::request::{CancelRequest, Request};
 use crate::telemetry::{path_from, Event, Instant, Path, Telemetry};
 use crate::wire::{Decoder, Frame, SentenceEncoder};
 
@@ -128,38 +129,18 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
     ///
     /// **Cancel safety**: as for [`command`](Self::command).
     pub async fn login(&mut self, username: &str, password: &str) -> Result<(), Error> {
-        let first = [
-            b"/login".as_slice(),
-            b"=name=".as_slice(),
-            b"=password=".as_slice(),
-        ];
-        let plain = PrefixedWords {
-            words: &first,
-            values: [username.as_bytes(), password.as_bytes()],
-        };
+        let plain = LoginRequest::plain(username, password);
         let done = self.run(&plain).await.map_err(auth_error)?;
-        let Some(challenge) = done.ret() else {
+        let Some(response) = answer_to_plain(done.ret(), password)? else {
             debug!("logged in (plain)");
             return Ok(());
         };
         debug!("router asked for the MD5 challenge login");
-        let response = challenge_response(password.as_bytes(), challenge.as_bytes())?;
-        let second = [
-            b"/login".as_slice(),
-            b"=name=".as_slice(),
-            b"=response=".as_slice(),
-        ];
-        let md5 = PrefixedWords {
-            words: &second,
-            values: [username.as_bytes(), response.as_bytes()],
-        };
-        let done = self.run(&md5).await.map_err(auth_error)?;
-        if done.ret().is_some() {
-            return Err(Error::AuthFailed(message_str(
-                "router answered the response with another challenge",
-            )));
-        }
-        Ok(())
+        let done = self
+            .run(&LoginRequest::md5(username, &response))
+            .await
+            .map_err(auth_error)?;
+        check_md5_done(done.ret())
     }
 
     /// Sends a command and returns its reply rows as a [`Response`].
@@ -253,15 +234,8 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
     }
 
     async fn send_cancel(&mut self, tag: u32) -> Result<(), Error> {
-        let tag_text = TagText::new(tag);
-        let tag_text = tag_text.as_bytes();
-        let words = [b"/cancel".as_slice(), b"=tag=".as_slice()];
-        let cancel = PrefixedWords {
-            words: &words[..],
-            values: [tag_text, b""],
-        };
         let own = self.take_tag();
-        self.send(&cancel, own).await
+        self.send(&CancelRequest::new(tag), own).await
     }
 
     /// Encodes `request` with `.tag=tag` and writes it in one write.
@@ -533,35 +507,6 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Drop for Resp
             self.client.abandoned = Some(self.tag);
             self.report_end(Some(&Error::Cancelled));
         }
-    }
-}
-
-/// A path followed by words made of a fixed prefix and a value (`=password=` and its value).
-/// It has no `Debug`: the values may be secrets.
-struct PrefixedWords<'a> {
-    words: &'a [&'a [u8]],
-    values: [&'a [u8]; 2],
-}
-
-impl Request for PrefixedWords<'_> {
-    fn encode(&self, encoder: &mut SentenceEncoder<'_>) -> Result<(), crate::wire::WireError> {
-        let mut values = self.values.iter();
-        for (i, word) in self.words.iter().enumerate() {
-            if i == 0 {
-                encoder.word(word)?;
-            } else {
-                let value = values.next().copied().unwrap_or_default();
-                encoder.word_from_parts(&[word, value])?;
-            }
-        }
-        Ok(())
-    }
-}
-
-fn auth_error(e: Error) -> Error {
-    match e {
-        Error::Trap(trap) => Error::AuthFailed(trap.message),
-        other => other,
     }
 }
 

@@ -33,6 +33,28 @@ impl<R: Request + ?Sized> Request for &R {
     }
 }
 
+/// `/cancel =tag=X`: stops the command tagged `X`.
+pub(crate) struct CancelRequest {
+    target: crate::proto::TagText,
+}
+
+impl CancelRequest {
+    /// Cancels the command tagged `target`.
+    pub(crate) fn new(target: u32) -> Self {
+        Self {
+            target: crate::proto::TagText::new(target),
+        }
+    }
+}
+
+impl Request for CancelRequest {
+    fn encode(&self, encoder: &mut SentenceEncoder<'_>) -> Result<(), WireError> {
+        encoder.word(b"/cancel")?;
+        encoder.word_from_parts(&[b"=tag=", self.target.as_bytes()])?;
+        Ok(())
+    }
+}
+
 /// The comparison in a query word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -226,8 +226,10 @@ pub use waker::{Either, FREE_WAITERS};
 
 use crate::client::Done;
 use crate::error::{Buffer, Error};
-use crate::proto::{challenge_response, message_from, message_str, Reply, TagText};
-use crate::request::Request;
+use crate::proto::{
+    answer_to_plain, auth_error, check_md5_done, message_from, LoginRequest, Reply, TagText,
+};
+use crate::request::{CancelRequest, Request};
 use crate::telemetry::{path_from, Event, Path, Telemetry};
 use crate::wire::{Decoder, Frame, Sentence, SentenceEncoder, WireError};
 use router::Routed;
@@ -430,29 +432,17 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     ///
     /// **Cancel safety**: safe to drop; see [`run`](Self::run).
     pub async fn login(&self, username: &str, password: &str) -> Result<(), Error> {
-        let plain = Login {
-            name: username.as_bytes(),
-            secret_word: b"=password=",
-            secret: password.as_bytes(),
-        };
+        let plain = LoginRequest::plain(username, password);
         let done = self.run(&plain).await.map_err(auth_error)?;
-        let Some(challenge) = done.ret() else {
+        let Some(response) = answer_to_plain(done.ret(), password)? else {
             debug!("logged in (plain)");
             return Ok(());
         };
-        let response = challenge_response(password.as_bytes(), challenge.as_bytes())?;
-        let md5 = Login {
-            name: username.as_bytes(),
-            secret_word: b"=response=",
-            secret: response.as_bytes(),
-        };
-        let done = self.run(&md5).await.map_err(auth_error)?;
-        if done.ret().is_some() {
-            return Err(Error::AuthFailed(message_str(
-                "router answered the response with another challenge",
-            )));
-        }
-        Ok(())
+        let done = self
+            .run(&LoginRequest::md5(username, &response))
+            .await
+            .map_err(auth_error)?;
+        check_md5_done(done.ret())
     }
 
     /// Starts a command in a free slot and returns its reply rows; fails with
@@ -883,12 +873,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                     None => return Ok(()),
                 }
             };
-            let target_text = TagText::new(target);
-            let words = [b"/cancel".as_slice(), b"=tag=".as_slice()];
-            let cancel = CancelRequest {
-                words: &words,
-                target: target_text.as_bytes(),
-            };
+            let cancel = CancelRequest::new(target);
             match writer.encode(&cancel, tag::cancel_tag(target)) {
                 Ok(_) => writer.drain().await?,
                 Err(_) => warn!("the send buffer cannot hold a /cancel"),
@@ -1234,42 +1219,5 @@ impl<M: Link> Drop for StartGuard<'_, M> {
             // connection failed; otherwise a /cancel follows the partial sentence.
             self.mux.abandon_start(self.id, self.encoded);
         }
-    }
-}
-
-/// `/login` with the name and one secret word. No `Debug`: the secret must not be printed.
-struct Login<'a> {
-    name: &'a [u8],
-    secret_word: &'static [u8],
-    secret: &'a [u8],
-}
-
-impl Request for Login<'_> {
-    fn encode(&self, encoder: &mut SentenceEncoder<'_>) -> Result<(), WireError> {
-        encoder.word(b"/login")?;
-        encoder.word_from_parts(&[b"=name=", self.name])?;
-        encoder.word_from_parts(&[self.secret_word, self.secret])?;
-        Ok(())
-    }
-}
-
-/// `/cancel =tag=X`.
-struct CancelRequest<'a> {
-    words: &'a [&'a [u8]; 2],
-    target: &'a [u8],
-}
-
-impl Request for CancelRequest<'_> {
-    fn encode(&self, encoder: &mut SentenceEncoder<'_>) -> Result<(), WireError> {
-        encoder.word(self.words[0])?;
-        encoder.word_from_parts(&[self.words[1], self.target])?;
-        Ok(())
-    }
-}
-
-fn auth_error(e: Error) -> Error {
-    match e {
-        Error::Trap(trap) => Error::AuthFailed(trap.message),
-        other => other,
     }
 }

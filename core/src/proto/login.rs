@@ -7,7 +7,80 @@
 
 use md5::{Digest, Md5};
 
-use super::ProtocolError;
+use super::{message_str, ProtocolError, Value};
+use crate::request::Request;
+use crate::wire::{SentenceEncoder, WireError};
+use crate::Error;
+
+/// A `/login` sentence: the name and one secret word (`=password=` or `=response=`).
+/// It has no `Debug`: the secret must never be printed.
+pub(crate) struct LoginRequest<'a> {
+    name: &'a [u8],
+    secret_word: &'static [u8],
+    secret: &'a [u8],
+}
+
+impl<'a> LoginRequest<'a> {
+    /// The plain login of RouterOS 6.43+, sent first to every router.
+    pub(crate) fn plain(name: &'a str, password: &'a str) -> Self {
+        Self {
+            name: name.as_bytes(),
+            secret_word: b"=password=",
+            secret: password.as_bytes(),
+        }
+    }
+
+    /// The answer to a pre-6.43 MD5 challenge.
+    pub(crate) fn md5(name: &'a str, response: &'a ChallengeResponse) -> Self {
+        Self {
+            name: name.as_bytes(),
+            secret_word: b"=response=",
+            secret: response.as_bytes(),
+        }
+    }
+}
+
+impl Request for LoginRequest<'_> {
+    fn encode(&self, encoder: &mut SentenceEncoder<'_>) -> Result<(), WireError> {
+        encoder.word(b"/login")?;
+        encoder.word_from_parts(&[b"=name=", self.name])?;
+        encoder.word_from_parts(&[self.secret_word, self.secret])?;
+        Ok(())
+    }
+}
+
+/// What the `!done` of the plain `/login` means: `None` when logged in, or the MD5
+/// response to send when the router (older than 6.43) answered with a challenge.
+pub(crate) fn answer_to_plain(
+    ret: Option<Value<'_>>,
+    password: &str,
+) -> Result<Option<ChallengeResponse>, Error> {
+    match ret {
+        None => Ok(None),
+        Some(challenge) => Ok(Some(challenge_response(
+            password.as_bytes(),
+            challenge.as_bytes(),
+        )?)),
+    }
+}
+
+/// Checks the `!done` of the MD5 `/login`: another challenge is not a success.
+pub(crate) fn check_md5_done(ret: Option<Value<'_>>) -> Result<(), Error> {
+    match ret {
+        None => Ok(()),
+        Some(_) => Err(Error::AuthFailed(message_str(
+            "router answered the response with another challenge",
+        ))),
+    }
+}
+
+/// A trap during login means the credentials were refused.
+pub(crate) fn auth_error(e: Error) -> Error {
+    match e {
+        Error::Trap(trap) => Error::AuthFailed(trap.message),
+        other => other,
+    }
+}
 
 /// The answer to an MD5 login challenge: `00` followed by 32 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@ mod tag;
 mod trap;
 mod value;
 
+pub(crate) use login::{answer_to_plain, auth_error, check_md5_done, LoginRequest};
 pub use login::{challenge_response, ChallengeResponse};
 pub(crate) use message::message_str;
 pub use message::{message_from, Message, MESSAGE_CAPACITY};
