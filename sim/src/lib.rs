@@ -19,7 +19,7 @@ pub use tls::self_signed_cert;
 pub use tls::TlsConfig;
 
 /// How a simulator behaves: credentials, RouterOS version quirks, data sizes and faults.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SimConfig {
     /// The user that may log in. Default `admin`.
     pub username: String,
@@ -39,6 +39,22 @@ pub struct SimConfig {
     pub reply_order: ReplyOrder,
     /// Serve the API over TLS (API-SSL) with this certificate.
     pub tls: Option<TlsConfig>,
+}
+
+impl std::fmt::Debug for SimConfig {
+    /// Everything but the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("legacy_login", &self.legacy_login)
+            .field("empty_replies", &self.empty_replies)
+            .field("address_list_rows", &self.address_list_rows)
+            .field("faults", &self.faults)
+            .field("reply_order", &self.reply_order)
+            .field("tls", &self.tls)
+            .finish()
+    }
 }
 
 impl Default for SimConfig {
@@ -216,5 +232,18 @@ impl SimHandle {
 impl Drop for SimHandle {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_hides_the_password() {
+        let config = super::SimConfig {
+            password: "hunter2".into(),
+            ..Default::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(shown.contains("admin") && !shown.contains("hunter2"), "{shown}");
     }
 }
