@@ -344,6 +344,20 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
             };
             let frame = match next {
                 Ok(frame) => frame,
+                Err(e @ Error::BufferTooSmall(Buffer::Receive)) => {
+                    // A sentence was skipped for not fitting the receive buffer: an error for
+                    // this command if it was one of its rows or traps; the end of it if it was
+                    // its `!done`; nothing to it if it belonged to another tag.
+                    let skipped = self.client.rx.skipped();
+                    if skipped.tag().is_some_and(|tag| !self.tag_text.is(tag)) {
+                        continue;
+                    }
+                    if skipped.reply_word() == Some(b"!done") {
+                        self.done = Some(Done::default());
+                        self.report_end(Some(&e));
+                    }
+                    return Some(Err(e));
+                }
                 Err(e) => {
                     if e.is_fatal() {
                         self.done = Some(Done::default());

@@ -232,3 +232,23 @@ async fn non_utf8_bytes_written_come_back_unchanged() {
         .unwrap();
     assert_eq!(added.comment.as_str(), "café");
 }
+
+#[tokio::test]
+async fn oversize_done_ends_the_command_instead_of_hanging() {
+    use routeros_core::wire::SentenceEncoder;
+    let mut bytes = vec![0u8; 8192];
+    let mut enc = SentenceEncoder::new(&mut bytes);
+    enc.word(b"!done").unwrap();
+    enc.word(b".tag=1").unwrap();
+    enc.attribute("ret", &[b'r'; 5000]).unwrap();
+    let len = enc.finish().unwrap().len();
+    let reply: &'static [u8] = Vec::leak(bytes[..len].to_vec());
+    // The client's receive buffer is 1 KiB: the `!done` of its first command (tag 1) is
+    // skipped, and that must end the command rather than wait for a `!done` forever.
+    let mut client = client_for(scripted_router(reply).await).await;
+    let err = within(client.run(&["/system/script/run", "=number=0"]))
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::BufferTooSmall(Buffer::Receive));
+    assert!(client.is_usable());
+}

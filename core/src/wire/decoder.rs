@@ -38,6 +38,8 @@ pub struct Decoder<B> {
     release: usize,
     skip: Skip,
     failed: Option<WireError>,
+    /// The opening words of the sentence skipped last for being too large.
+    skipped: SkippedHead,
 }
 
 /// Progress through a sentence that did not fit the buffer.
@@ -61,6 +63,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
             release: 0,
             skip: Skip::Off,
             failed: None,
+            skipped: SkippedHead::EMPTY,
         }
     }
 
@@ -81,6 +84,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
         self.release = 0;
         self.skip = Skip::Off;
         self.failed = None;
+        self.skipped = SkippedHead::EMPTY;
     }
 
     /// Free space to read into. Never empty while the decoder can make progress: when the
@@ -155,6 +159,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
                 } => {
                     let full = self.start == 0 && self.end == self.buf.as_ref().len();
                     if too_large || full {
+                        self.skipped = SkippedHead::read(
+                            &self.buf.as_ref()[self.start..self.end.max(self.start)],
+                        );
                         self.start = whole_words_end;
                         self.skip = Skip::Boundary;
                         return Err(WireError::SentenceTooLarge);
@@ -188,6 +195,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
             self.failed = Some(e);
         }
         result
+    }
+
+    /// The opening words of the sentence last reported as
+    /// [`WireError::SentenceTooLarge`], as far as they could be read: lets a caller tell a
+    /// skipped `!done` or `!trap` (which ends a command) from a skipped `!re`.
+    pub fn skipped(&self) -> &SkippedHead {
+        &self.skipped
     }
 
     /// Drops bytes of an oversize sentence. Returns `true` once its terminator is consumed.
@@ -264,6 +278,73 @@ fn scan(bytes: &[u8], start: usize, capacity: usize) -> Result<Scan, WireError> 
         whole_words_end: word_start,
         too_large: needed > capacity,
     })
+}
+
+/// The reply word and `.tag` of a sentence that was too large to hand out, when they were
+/// among its first words (RouterOS puts the tag right after the reply word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SkippedHead {
+    reply: [u8; 8],
+    reply_len: u8,
+    tag: [u8; 10],
+    tag_len: u8,
+}
+
+impl SkippedHead {
+    const EMPTY: Self = Self {
+        reply: [0; 8],
+        reply_len: 0,
+        tag: [0; 10],
+        tag_len: 0,
+    };
+
+    /// Reads the first two words of `bytes`, if whole and short.
+    fn read(bytes: &[u8]) -> Self {
+        let mut head = Self::EMPTY;
+        let mut words = WordsAt { rest: bytes };
+        if let Some(reply) = words.next() {
+            if reply.len() <= head.reply.len() {
+                head.reply[..reply.len()].copy_from_slice(reply);
+                head.reply_len = reply.len() as u8;
+            }
+            if let Some(tag) = words.next().and_then(|w| w.strip_prefix(b".tag=")) {
+                if tag.len() <= head.tag.len() {
+                    head.tag[..tag.len()].copy_from_slice(tag);
+                    head.tag_len = tag.len() as u8;
+                }
+            }
+        }
+        head
+    }
+
+    /// The reply word (`!re`, `!done`, ...), if it was read.
+    pub fn reply_word(&self) -> Option<&[u8]> {
+        (self.reply_len > 0).then(|| &self.reply[..usize::from(self.reply_len)])
+    }
+
+    /// The `.tag` value, if it came right after the reply word.
+    pub fn tag(&self) -> Option<&[u8]> {
+        (self.tag_len > 0).then(|| &self.tag[..usize::from(self.tag_len)])
+    }
+}
+
+/// Whole words at the start of possibly incomplete bytes.
+struct WordsAt<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for WordsAt<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let LengthPrefix::Complete { len, prefix } = decode_length(self.rest).ok()? else {
+            return None;
+        };
+        let end = prefix.checked_add(len as usize)?;
+        let word = self.rest.get(prefix..end)?;
+        self.rest = &self.rest[end..];
+        (!word.is_empty()).then_some(word)
+    }
 }
 
 /// Where a decoded sentence sits in the buffer; see [`Decoder::next_frame`].
@@ -362,6 +443,19 @@ mod tests {
         }
         assert_eq!(errors, 1);
         assert_eq!(got, [b"!done".to_vec()]);
+    }
+
+    #[test]
+    fn the_head_of_a_skipped_sentence_is_kept() {
+        let mut wire = [0u8; 256];
+        let big = [b'x'; 100];
+        let n = encode(&[b"!done", b".tag=42", &big], &mut wire);
+        let mut buf = [0u8; 32];
+        let mut d = Decoder::new(&mut buf);
+        d.feed(&wire[..n.min(32)]);
+        assert_eq!(d.next_sentence().unwrap_err(), WireError::SentenceTooLarge);
+        assert_eq!(d.skipped().reply_word(), Some(&b"!done"[..]));
+        assert_eq!(d.skipped().tag(), Some(&b"42"[..]));
     }
 
     #[test]
