@@ -244,6 +244,9 @@ mod tests {
             ..Default::default()
         };
         let shown = format!("{config:?}");
-        assert!(shown.contains("admin") && !shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("admin") && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 }
