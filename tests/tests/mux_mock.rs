@@ -564,3 +564,28 @@ async fn a_row_kept_past_a_reconnect_holds_its_slot_back_until_dropped() {
     drop((old, new, again));
     assert_eq!(mux.slots_in_use(), 0);
 }
+
+#[tokio::test]
+async fn an_oversize_done_ends_only_its_own_command() {
+    let (script, mux) = mock();
+    let a = mux.command(&["/a"]).await.unwrap();
+    let b = mux.command(&["/b"]).await.unwrap();
+    // A `!done` for `a` whose `=ret=` is larger than the 1 KiB receive buffer.
+    let mut buf = vec![0u8; 4096];
+    let mut enc = SentenceEncoder::new(&mut buf);
+    enc.word(b"!done").unwrap();
+    enc.word(T0.as_bytes()).unwrap();
+    enc.attribute("ret", &[b'r'; 3000]).unwrap();
+    let big = enc.finish().unwrap().to_vec();
+    script.send_raw(&big);
+    script.send(&["!re", "=n=b1", T1]);
+    script.send(&["!done", T1]);
+    assert_eq!(
+        within(a.finish()).await.unwrap_err(),
+        Error::BufferTooSmall(routeros_core::Buffer::Receive)
+    );
+    let done = within(b.finish()).await.unwrap();
+    assert!(done.ret().is_none());
+    assert_eq!(mux.slots_in_use(), 0);
+    assert!(mux.is_usable());
+}

@@ -51,9 +51,11 @@
 //!   them room); a command whose handle is never polled again stalls the connection until it
 //!   is dropped. A single row larger than `S` can never be queued: it is dropped and the
 //!   command ends with [`Error::BufferTooSmall`]`(`[`Buffer::Rows`]`)`. A
-//!   sentence larger than the receive buffer is skipped by the decoder; its tag is unknown,
-//!   so every command running at that moment ends with
-//!   [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)`.
+//!   sentence larger than the receive buffer is skipped by the decoder. Its reply word and
+//!   tag are kept when they open it (as RouterOS sends them): its command then ends with
+//!   [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)` (a skipped `!done` still ends it), or
+//!   its stream counts a dropped row. If the tag could not be read, every command running at
+//!   that moment is marked with that error.
 //!
 //! # Streams and cancel
 //!
@@ -231,7 +233,7 @@ use crate::proto::{
 };
 use crate::request::{CancelRequest, Request};
 use crate::telemetry::{path_from, Event, Path, Telemetry};
-use crate::wire::{Decoder, Frame, Sentence, SentenceEncoder, WireError};
+use crate::wire::{Decoder, Frame, Sentence, SentenceEncoder, SkippedHead, WireError};
 use router::Routed;
 use slot::{Cancel, Kind, Meta};
 use waker::Wakers;
@@ -997,7 +999,8 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                     Ok(Some(frame)) => frame,
                     Ok(None) => return true,
                     Err(WireError::SentenceTooLarge) => {
-                        self.lost_sentence();
+                        let head = *reader.decoder.skipped();
+                        self.lost_sentence(&head);
                         continue;
                     }
                     Err(e) => {
@@ -1027,14 +1030,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                     self.blocked.set(true);
                     return false;
                 }
-                Routed::Freed(slot) => {
-                    let report = {
-                        let metas = self.metas.borrow();
-                        self.report(slot, &metas[slot], None)
-                    };
-                    self.emit_end(report);
-                    self.wake_all();
-                }
+                Routed::Freed(slot) => self.freed(slot),
                 Routed::Fatal => {
                     self.fail(Error::Fatal(fatal.unwrap_or_default()));
                     return false;
@@ -1043,16 +1039,75 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         }
     }
 
-    /// The decoder skipped a sentence too large for the receive buffer: its tag is unknown,
-    /// so every running command is marked as having lost a reply.
-    fn lost_sentence(&self) {
+    /// The decoder skipped a sentence too large for the receive buffer. When its tag was
+    /// read, only that command is affected: a command fails with
+    /// [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)`, a stream counts a dropped row, and
+    /// a skipped `!done` still ends its command. When the tag is unknown, every running
+    /// command is marked as having lost a reply.
+    fn lost_sentence(&self, head: &SkippedHead) {
         warn!("a reply sentence was larger than the receive buffer and was skipped");
-        let mut metas = self.metas.borrow_mut();
-        for meta in metas.iter_mut() {
-            if meta.busy && !meta.done && meta.kind == Kind::Command && meta.lost.is_none() {
-                meta.lost = Some(Buffer::Receive);
+        let Some(tag_text) = head.tag() else {
+            let mut metas = self.metas.borrow_mut();
+            for meta in metas.iter_mut() {
+                if meta.busy && !meta.done && meta.kind == Kind::Command && meta.lost.is_none() {
+                    meta.lost = Some(Buffer::Receive);
+                }
+            }
+            return;
+        };
+        let tag::Parsed::Command { slot, generation } = tag::parse(N, tag_text) else {
+            return;
+        };
+        {
+            let mut metas = self.metas.borrow_mut();
+            let Some(meta) = metas
+                .get_mut(slot)
+                .filter(|m| m.busy && !m.done && tag::same_generation(N, m.generation, generation))
+            else {
+                return;
+            };
+            match meta.kind {
+                Kind::Command => {
+                    meta.lost.get_or_insert(Buffer::Receive);
+                }
+                Kind::Stream => meta.dropped = meta.dropped.saturating_add(1),
             }
         }
+        if head.reply_word() != Some(b"!done") {
+            return;
+        }
+        // Route a stand-in `!done` (no `=ret=`) so the command ends instead of waiting.
+        let mut bytes = [0u8; 32];
+        let mut encoder = SentenceEncoder::new(&mut bytes);
+        let stand_in = encoder
+            .word(b"!done")
+            .and_then(|e| e.api_attribute("tag", tag_text))
+            .map(|e| e.len());
+        let Ok(len) = stand_in else {
+            return;
+        };
+        let Ok(reply) = Sentence::new_checked(&bytes[..len]).map(Reply::parse) else {
+            return;
+        };
+        let Ok(reply) = reply else {
+            return;
+        };
+        let routed = router::route(&mut self.metas.borrow_mut(), &self.rings, &reply);
+        match routed {
+            Routed::Delivered(slot) => self.wake_slot(slot),
+            Routed::Freed(slot) => self.freed(slot),
+            _ => {}
+        }
+    }
+
+    /// Reports the end of a command whose handle was gone, now that its slot is free.
+    fn freed(&self, slot: usize) {
+        let report = {
+            let metas = self.metas.borrow();
+            self.report(slot, &metas[slot], None)
+        };
+        self.emit_end(report);
+        self.wake_all();
     }
 
     // ---- handles -----------------------------------------------------------------------
