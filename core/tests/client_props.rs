@@ -1,0 +1,104 @@
+//! The whole client fed arbitrary bytes by a "router": it must end every call with rows or a
+//! typed error, never panic and never wait forever (the transport ends after its bytes).
+
+use std::collections::VecDeque;
+
+use proptest::prelude::*;
+use routeros_core::wire::SentenceEncoder;
+use routeros_core::Client;
+
+/// Replays `bytes` in reads of at most `chunk` bytes, then reports end of stream.
+struct Replay {
+    bytes: VecDeque<u8>,
+    chunk: usize,
+}
+
+impl embedded_io_async::ErrorType for Replay {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_io_async::Read for Replay {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        let n = buf.len().min(self.chunk).min(self.bytes.len());
+        for (slot, byte) in buf.iter_mut().zip(self.bytes.drain(..n)) {
+            *slot = byte;
+        }
+        Ok(n)
+    }
+}
+
+impl embedded_io_async::Write for Replay {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        Ok(buf.len())
+    }
+
+    async fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Sentences made of reply words, tags and attributes in any order, some oversize.
+fn replies() -> impl Strategy<Value = Vec<u8>> {
+    let word = prop_oneof![
+        Just(b"!re".to_vec()),
+        Just(b"!done".to_vec()),
+        Just(b"!trap".to_vec()),
+        Just(b"!empty".to_vec()),
+        Just(b"!fatal".to_vec()),
+        Just(b".tag=1".to_vec()),
+        Just(b".tag=2".to_vec()),
+        Just(b"=ret=*1".to_vec()),
+        Just(b"=category=2".to_vec()),
+        Just(b"=message=x".to_vec()),
+        prop::collection::vec(any::<u8>(), 1..20),
+        prop::collection::vec(any::<u8>(), 200..400),
+    ];
+    prop::collection::vec(prop::collection::vec(word, 0..6), 0..12).prop_map(|sentences| {
+        let mut wire = Vec::new();
+        for words in sentences {
+            let mut buf = vec![0u8; 4096];
+            let mut enc = SentenceEncoder::new(&mut buf);
+            for w in &words {
+                enc.word(w).unwrap();
+            }
+            wire.extend_from_slice(enc.finish().unwrap());
+        }
+        wire
+    })
+}
+
+fn run(bytes: Vec<u8>, chunk: usize) {
+    let io = Replay {
+        bytes: bytes.into(),
+        chunk,
+    };
+    let mut client = Client::new(io, vec![0u8; 128], vec![0u8; 256]);
+    futures_executor::block_on(async {
+        let _ = client.login("admin", "pw").await;
+        for _ in 0..3 {
+            let Ok(mut response) = client.command(&["/interface/print"]).await else {
+                return;
+            };
+            let mut steps = 0;
+            while let Some(row) = response.next().await {
+                if let Ok(row) = row {
+                    let _ = row.get("name");
+                }
+                steps += 1;
+                assert!(steps < 10_000, "a response that never ends");
+            }
+        }
+    });
+}
+
+proptest! {
+    #[test]
+    fn structured_replies_never_panic_or_hang(bytes in replies(), chunk in 1usize..64) {
+        run(bytes, chunk);
+    }
+
+    #[test]
+    fn random_bytes_never_panic_or_hang(bytes in prop::collection::vec(any::<u8>(), 0..600), chunk in 1usize..64) {
+        run(bytes, chunk);
+    }
+}
