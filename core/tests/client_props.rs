@@ -47,6 +47,7 @@ fn replies() -> impl Strategy<Value = Vec<u8>> {
         Just(b"!fatal".to_vec()),
         Just(b".tag=1".to_vec()),
         Just(b".tag=2".to_vec()),
+        Just(b".tag=3".to_vec()),
         Just(b"=ret=*1".to_vec()),
         Just(b"=category=2".to_vec()),
         Just(b"=message=x".to_vec()),
@@ -91,7 +92,64 @@ fn run(bytes: Vec<u8>, chunk: usize) {
     });
 }
 
+/// Swallows writes.
+struct Sink;
+
+impl embedded_io_async::ErrorType for Sink {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_io_async::Write for Sink {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        Ok(buf.len())
+    }
+
+    async fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+fn run_mux(bytes: Vec<u8>, chunk: usize) {
+    use routeros_core::mux::Mux;
+    let io = Replay {
+        bytes: bytes.into(),
+        chunk,
+    };
+    let (mut rx, mut tx) = ([0u8; 128], [0u8; 256]);
+    let mux: Mux<'_, Replay, Sink, (), 2, 256> = Mux::new(io, Sink, &mut rx, &mut tx);
+    futures_executor::block_on(async {
+        let _ = mux.login("admin", "pw").await;
+        let Ok(mut stream) = mux.stream(&["/interface/monitor-traffic"]).await else {
+            return;
+        };
+        let Ok(mut command) = mux.command(&["/interface/print"]).await else {
+            return;
+        };
+        let mut steps = 0;
+        while let Some(row) = command.next().await {
+            let _ = row.map(|r| r.get("name").is_some());
+            steps += 1;
+            assert!(steps < 10_000, "a response that never ends");
+        }
+        while let Some(row) = stream.next().await {
+            let _ = row.map(|r| r.get("name").is_some());
+            steps += 1;
+            assert!(steps < 20_000, "a stream that never ends");
+        }
+    });
+}
+
 proptest! {
+    #[test]
+    fn the_mux_never_panics_or_hangs_on_structured_replies(bytes in replies(), chunk in 1usize..64) {
+        run_mux(bytes, chunk);
+    }
+
+    #[test]
+    fn the_mux_never_panics_or_hangs_on_random_bytes(bytes in prop::collection::vec(any::<u8>(), 0..600), chunk in 1usize..64) {
+        run_mux(bytes, chunk);
+    }
+
     #[test]
     fn structured_replies_never_panic_or_hang(bytes in replies(), chunk in 1usize..64) {
         run(bytes, chunk);
