@@ -36,3 +36,12 @@ pub async fn within<F: std::future::Future>(f: F) -> F::Output {
         .await
         .expect("finished in time")
 }
+
+/// Checks the connection is still in step: the next reply is the identity, not a stale reply
+/// of an earlier command.
+pub async fn assert_in_step(client: &mut TestClient) {
+    assert_eq!(
+        within(client.identity()).await.unwrap().as_str(),
+        "MikroTik"
+    );
+}
