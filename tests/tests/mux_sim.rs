@@ -162,14 +162,7 @@ async fn cancel_completes_in_every_reply_order() {
         .await;
         let mux = mux::<4, 1024>(&sim).await;
         for _ in 0..3 {
-            let mut stream = mux
-                .stream(&[
-                    "/interface/monitor-traffic",
-                    "=interface=ether2",
-                    "=interval=10ms",
-                ])
-                .await
-                .unwrap();
+            let mut stream = monitor(&mux, "ether2").await;
             for _ in 0..2 {
                 within(stream.next()).await.unwrap().unwrap();
             }
@@ -204,22 +197,8 @@ async fn cancel_with_another_stream_running() {
         })
         .await;
         let mux = mux::<4, 1024>(&sim).await;
-        let mut a = mux
-            .stream(&[
-                "/interface/monitor-traffic",
-                "=interface=ether1",
-                "=interval=10ms",
-            ])
-            .await
-            .unwrap();
-        let mut b = mux
-            .stream(&[
-                "/interface/monitor-traffic",
-                "=interface=ether3",
-                "=interval=10ms",
-            ])
-            .await
-            .unwrap();
+        let mut a = monitor(&mux, "ether1").await;
+        let mut b = monitor(&mux, "ether3").await;
         within(a.next()).await.unwrap().unwrap();
         within(b.next()).await.unwrap().unwrap();
         within(a.cancel()).await.unwrap();
@@ -268,14 +247,7 @@ async fn dropped_stream_is_cancelled_and_its_slot_freed() {
     let sim = sim(SimConfig::default()).await;
     let mux = mux::<2, 1024>(&sim).await;
     for _ in 0..4 {
-        let mut stream = mux
-            .stream(&[
-                "/interface/monitor-traffic",
-                "=interface=ether1",
-                "=interval=10ms",
-            ])
-            .await
-            .unwrap();
+        let mut stream = monitor(&mux, "ether1").await;
         within(stream.next()).await.unwrap().unwrap();
         drop(stream);
         // The slot stays taken until the stream's !done, which a command's reading picks up.
@@ -311,14 +283,7 @@ async fn dropped_command_mid_reply_frees_its_slot() {
 async fn handles_from_before_a_reconnect_are_stale() {
     let sim = sim(SimConfig::default()).await;
     let mux = mux::<4, 1024>(&sim).await;
-    let mut stream = mux
-        .stream(&[
-            "/interface/monitor-traffic",
-            "=interface=ether1",
-            "=interval=10ms",
-        ])
-        .await
-        .unwrap();
+    let mut stream = monitor(&mux, "ether1").await;
     let mut response = mux.command(&["/interface/print"]).await.unwrap();
     let (r, w) = halves(&sim).await;
     within(mux.reconnect(r, w)).await.unwrap();
@@ -350,22 +315,8 @@ async fn handles_from_before_a_reconnect_are_stale() {
 async fn slots_exhausted_or_wait_by_choice() {
     let sim = sim(SimConfig::default()).await;
     let mux = mux::<2, 1024>(&sim).await;
-    let a = mux
-        .stream(&[
-            "/interface/monitor-traffic",
-            "=interface=ether1",
-            "=interval=10ms",
-        ])
-        .await
-        .unwrap();
-    let mut b = mux
-        .stream(&[
-            "/interface/monitor-traffic",
-            "=interface=ether2",
-            "=interval=10ms",
-        ])
-        .await
-        .unwrap();
+    let a = monitor(&mux, "ether1").await;
+    let mut b = monitor(&mux, "ether2").await;
     assert_eq!(
         mux.command(&["/system/identity/print"]).await.err(),
         Some(Error::SlotsExhausted)
@@ -395,14 +346,7 @@ async fn slow_stream_consumer_drops_oldest_and_blocks_nobody() {
     let sim = sim(SimConfig::default()).await;
     // Room for two or three rows of monitor-traffic a slot.
     let mux = mux::<4, 600>(&sim).await;
-    let mut stream = mux
-        .stream(&[
-            "/interface/monitor-traffic",
-            "=interface=ether1",
-            "=interval=10ms",
-        ])
-        .await
-        .unwrap();
+    let mut stream = monitor(&mux, "ether1").await;
     within(stream.next()).await.unwrap().unwrap();
     // Not reading the stream for a while; commands keep working meanwhile.
     let started = std::time::Instant::now();
@@ -470,14 +414,7 @@ async fn traps_are_reported_and_the_connection_stays_in_step() {
 async fn fatal_ends_every_handle() {
     let sim = sim(SimConfig::default()).await;
     let mux = mux::<4, 1024>(&sim).await;
-    let mut stream = mux
-        .stream(&[
-            "/interface/monitor-traffic",
-            "=interface=ether1",
-            "=interval=10ms",
-        ])
-        .await
-        .unwrap();
+    let mut stream = monitor(&mux, "ether1").await;
     within(stream.next()).await.unwrap().unwrap();
     let quit = within(mux.run(&["/quit"])).await.unwrap_err();
     assert!(matches!(quit, Error::Fatal(_)), "{quit:?}");
@@ -504,14 +441,7 @@ async fn fatal_ends_every_handle() {
 async fn disconnect_fails_handles_and_reconnect_recovers() {
     let sim = sim(SimConfig::default()).await;
     let mux = mux::<4, 1024>(&sim).await;
-    let mut stream = mux
-        .stream(&[
-            "/interface/monitor-traffic",
-            "=interface=ether1",
-            "=interval=10ms",
-        ])
-        .await
-        .unwrap();
+    let mut stream = monitor(&mux, "ether1").await;
     within(stream.next()).await.unwrap().unwrap();
     sim.disconnect_all();
     let error = loop {

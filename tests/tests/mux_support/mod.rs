@@ -55,6 +55,25 @@ pub async fn mux<const N: usize, const S: usize>(sim: &SimHandle) -> TestMux<(),
     mux_with::<(), N, S>(sim, 8192, ()).await
 }
 
+/// Starts `/interface/monitor-traffic` on `interface`, a sample every 10 ms.
+pub async fn monitor<
+    'm,
+    Tm: routeros_core::telemetry::Telemetry,
+    const N: usize,
+    const S: usize,
+>(
+    mux: &'m TestMux<Tm, N, S>,
+    interface: &str,
+) -> routeros_core::mux::Stream<'m, TestMux<Tm, N, S>> {
+    let interface = format!("=interface={interface}");
+    let words = [
+        "/interface/monitor-traffic",
+        interface.as_str(),
+        "=interval=10ms",
+    ];
+    within(mux.stream(&words)).await.expect("the stream starts")
+}
+
 /// Runs a future with a deadline so a hang fails the test instead of stalling it.
 pub async fn within<F: Future>(f: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(10), f)
