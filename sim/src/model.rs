@@ -221,23 +221,8 @@ impl Menu {
         match self {
             Menu::Interface | Menu::DhcpLease => &[],
             Menu::IpAddress => &["address", "interface", "network", "comment", "disabled"],
-            Menu::FirewallFilter => &[
-                "chain",
-                "action",
-                "protocol",
-                "src-address",
-                "dst-address",
-                "src-port",
-                "dst-port",
-                "in-interface",
-                "out-interface",
-                "connection-state",
-                "comment",
-                "disabled",
-                "log",
-                "log-prefix",
-                "place-before",
-            ],
+            // `add` takes what `set` takes, and where to place the rule.
+            Menu::FirewallFilter => &FIREWALL_ADD_PARAMS,
         }
     }
 
@@ -246,26 +231,30 @@ impl Menu {
         match self {
             Menu::Interface => &["name", "mtu", "l2mtu", "comment", "disabled"],
             Menu::IpAddress => &["address", "interface", "network", "comment", "disabled"],
-            Menu::FirewallFilter => &[
-                "chain",
-                "action",
-                "protocol",
-                "src-address",
-                "dst-address",
-                "src-port",
-                "dst-port",
-                "in-interface",
-                "out-interface",
-                "connection-state",
-                "comment",
-                "disabled",
-                "log",
-                "log-prefix",
-            ],
+            Menu::FirewallFilter => &FIREWALL_ADD_PARAMS[..FIREWALL_ADD_PARAMS.len() - 1],
             Menu::DhcpLease => &["comment", "disabled"],
         }
     }
 }
+
+/// Properties of a firewall filter rule that `add` accepts; `set` takes all but the last.
+static FIREWALL_ADD_PARAMS: [&str; 15] = [
+    "chain",
+    "action",
+    "protocol",
+    "src-address",
+    "dst-address",
+    "src-port",
+    "dst-port",
+    "in-interface",
+    "out-interface",
+    "connection-state",
+    "comment",
+    "disabled",
+    "log",
+    "log-prefix",
+    "place-before",
+];
 
 /// A change broadcast to `listen` commands.
 #[derive(Debug, Clone)]
