@@ -37,6 +37,46 @@ impl Done {
     }
 }
 
+/// Rows gathered by a `collect`: the reply is read to its end, the first error wins, and a
+/// fatal one stops at once.
+pub(crate) struct Collected<T, const N: usize> {
+    rows: heapless::Vec<T, N>,
+    error: Option<Error>,
+}
+
+impl<T, const N: usize> Collected<T, N> {
+    pub(crate) fn new() -> Self {
+        Self {
+            rows: heapless::Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Keeps one row (or its error). `Err` only for an error that ends the connection.
+    pub(crate) fn take(&mut self, item: Result<T, Error>) -> Result<(), Error> {
+        match item {
+            Ok(row) => {
+                if self.rows.push(row).is_err() && self.error.is_none() {
+                    self.error = Some(Error::BufferTooSmall(Buffer::Rows));
+                }
+            }
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows, or the first error.
+    pub(crate) fn finish(self) -> Result<heapless::Vec<T, N>, Error> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.rows),
+        }
+    }
+}
+
 /// Builds an owned value from a `!re` row; used by [`Client::collect`].
 pub trait FromReply: Sized {
     /// Reads the fields this type wants from `row`.
@@ -188,27 +228,12 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         &mut self,
         request: &R,
     ) -> Result<heapless::Vec<T2, N>, Error> {
-        let mut out = heapless::Vec::new();
-        let mut first_error = None;
+        let mut collected = Collected::new();
         let mut response = self.command(request).await?;
         while let Some(row) = response.next().await {
-            let item = row.and_then(|row| T2::from_reply(&row));
-            match item {
-                Ok(item) => {
-                    if out.push(item).is_err() && first_error.is_none() {
-                        first_error = Some(Error::BufferTooSmall(Buffer::Rows));
-                    }
-                }
-                Err(e) if e.is_fatal() => return Err(e),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
+            collected.take(row.and_then(|row| T2::from_reply(&row)))?;
         }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(out),
-        }
+        collected.finish()
     }
 
     /// Sends `/quit`, waits for the router's `!fatal`, and gives the transport back.

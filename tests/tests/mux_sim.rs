@@ -506,3 +506,48 @@ async fn several_tasks_on_a_local_set() {
     settle(mux).await;
     let _ = TrapCategory::Interrupted;
 }
+
+#[tokio::test]
+async fn typed_helpers_run_on_the_mux_concurrently() {
+    let sim = sim(SimConfig::default()).await;
+    let mux = mux::<4, 2048>(&sim).await;
+    let mut traffic = monitor(&mux, "ether1").await;
+    let (identity, interfaces, resource, leases, rules) = within(async {
+        tokio::join!(
+            mux.identity(),
+            mux.list_interfaces::<16>(),
+            mux.system_resource(),
+            mux.list_dhcp_leases::<16>(),
+            mux.list_firewall_rules::<16>(),
+        )
+    })
+    .await;
+    assert_eq!(identity.unwrap().as_str(), "MikroTik");
+    assert_eq!(interfaces.unwrap().len(), 7);
+    assert!(resource.unwrap().version.starts_with('7'));
+    assert!(!leases.unwrap().is_empty());
+    assert!(!rules.unwrap().is_empty());
+    within(traffic.next()).await.unwrap().unwrap();
+
+    let id = within(mux.add_ip_address("10.44.0.1/24", "ether2"))
+        .await
+        .unwrap();
+    let listed = within(mux.list_ip_addresses::<16>()).await.unwrap();
+    assert!(listed.iter().any(|a| a.id == id));
+    within(mux.remove_ip_address(&id)).await.unwrap();
+    within(mux.set_identity("mux-router")).await.unwrap();
+    assert_eq!(
+        within(mux.get_interface("ether3"))
+            .await
+            .unwrap()
+            .name
+            .as_str(),
+        "ether3"
+    );
+    assert_eq!(
+        within(mux.get_interface("nope")).await.unwrap_err(),
+        Error::NotFound
+    );
+    within(traffic.cancel()).await.unwrap();
+    settle(&mux).await;
+}

@@ -1,6 +1,8 @@
 use embedded_io_async::{Read, Write};
 
+use super::Execute;
 use super::{flag, text, ItemId, Text};
+use crate::mux::Mux;
 use crate::telemetry::Telemetry;
 use crate::{Client, Error, FromReply, Reply};
 
@@ -46,11 +48,26 @@ impl FromReply for DhcpLease {
     }
 }
 
+pub(crate) async fn list_dhcp_leases<E: Execute, const L: usize>(
+    e: &mut E,
+) -> Result<heapless::Vec<DhcpLease, L>, Error> {
+    e.collect_rows(&["/ip/dhcp-server/lease/print"]).await
+}
+
 impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
-    /// All DHCP server leases (`/ip/dhcp-server/lease/print`), at most `N`.
-    pub async fn list_dhcp_leases<const N: usize>(
+    /// All DHCP server leases (`/ip/dhcp-server/lease/print`), at most `L`.
+    pub async fn list_dhcp_leases<const L: usize>(
         &mut self,
-    ) -> Result<heapless::Vec<DhcpLease, N>, Error> {
-        self.collect(&["/ip/dhcp-server/lease/print"]).await
+    ) -> Result<heapless::Vec<DhcpLease, L>, Error> {
+        list_dhcp_leases::<_, L>(self).await
+    }
+}
+
+impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'_, R, W, Tm, N, S> {
+    /// All DHCP server leases (`/ip/dhcp-server/lease/print`), at most `L`.
+    pub async fn list_dhcp_leases<const L: usize>(
+        &self,
+    ) -> Result<heapless::Vec<DhcpLease, L>, Error> {
+        list_dhcp_leases::<_, L>(&mut &*self).await
     }
 }

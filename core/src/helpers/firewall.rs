@@ -1,6 +1,8 @@
 use embedded_io_async::{Read, Write};
 
+use super::Execute;
 use super::{flag, number, text, ItemId, Text};
+use crate::mux::Mux;
 use crate::telemetry::Telemetry;
 use crate::{Client, Error, FromReply, Reply};
 
@@ -49,11 +51,26 @@ impl FromReply for FilterRule {
     }
 }
 
+pub(crate) async fn list_firewall_rules<E: Execute, const L: usize>(
+    e: &mut E,
+) -> Result<heapless::Vec<FilterRule, L>, Error> {
+    e.collect_rows(&["/ip/firewall/filter/print"]).await
+}
+
 impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
-    /// All firewall filter rules (`/ip/firewall/filter/print`), at most `N`.
-    pub async fn list_firewall_rules<const N: usize>(
+    /// All firewall filter rules (`/ip/firewall/filter/print`), at most `L`.
+    pub async fn list_firewall_rules<const L: usize>(
         &mut self,
-    ) -> Result<heapless::Vec<FilterRule, N>, Error> {
-        self.collect(&["/ip/firewall/filter/print"]).await
+    ) -> Result<heapless::Vec<FilterRule, L>, Error> {
+        list_firewall_rules::<_, L>(self).await
+    }
+}
+
+impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'_, R, W, Tm, N, S> {
+    /// All firewall filter rules (`/ip/firewall/filter/print`), at most `L`.
+    pub async fn list_firewall_rules<const L: usize>(
+        &self,
+    ) -> Result<heapless::Vec<FilterRule, L>, Error> {
+        list_firewall_rules::<_, L>(&mut &*self).await
     }
 }

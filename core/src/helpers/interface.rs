@@ -1,6 +1,8 @@
 use embedded_io_async::{Read, Write};
 
+use super::Execute;
 use super::{flag, number, text, ItemId, Text};
+use crate::mux::Mux;
 use crate::telemetry::Telemetry;
 use crate::{Client, Command, Error, FromReply, Reply};
 
@@ -43,18 +45,42 @@ impl FromReply for Interface {
     }
 }
 
+pub(crate) async fn list_interfaces<E: Execute, const L: usize>(
+    e: &mut E,
+) -> Result<heapless::Vec<Interface, L>, Error> {
+    e.collect_rows(&["/interface/print"]).await
+}
+
+pub(crate) async fn get_interface<E: Execute>(e: &mut E, name: &str) -> Result<Interface, Error> {
+    let command = Command::<1>::new("/interface/print").query("name", name);
+    let found: heapless::Vec<Interface, 1> = e.collect_rows(&command).await?;
+    found.into_iter().next().ok_or(Error::NotFound)
+}
+
 impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
-    /// All interfaces (`/interface/print`), at most `N`.
-    pub async fn list_interfaces<const N: usize>(
+    /// All interfaces (`/interface/print`), at most `L`.
+    pub async fn list_interfaces<const L: usize>(
         &mut self,
-    ) -> Result<heapless::Vec<Interface, N>, Error> {
-        self.collect(&["/interface/print"]).await
+    ) -> Result<heapless::Vec<Interface, L>, Error> {
+        list_interfaces::<_, L>(self).await
     }
 
     /// The interface called `name`, or [`Error::NotFound`].
     pub async fn get_interface(&mut self, name: &str) -> Result<Interface, Error> {
-        let command = Command::<1>::new("/interface/print").query("name", name);
-        let found: heapless::Vec<Interface, 1> = self.collect(&command).await?;
-        found.into_iter().next().ok_or(Error::NotFound)
+        get_interface(self, name).await
+    }
+}
+
+impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'_, R, W, Tm, N, S> {
+    /// All interfaces (`/interface/print`), at most `L`.
+    pub async fn list_interfaces<const L: usize>(
+        &self,
+    ) -> Result<heapless::Vec<Interface, L>, Error> {
+        list_interfaces::<_, L>(&mut &*self).await
+    }
+
+    /// The interface called `name`, or [`Error::NotFound`].
+    pub async fn get_interface(&self, name: &str) -> Result<Interface, Error> {
+        get_interface(&mut &*self, name).await
     }
 }

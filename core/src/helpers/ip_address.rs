@@ -1,6 +1,8 @@
 use embedded_io_async::{Read, Write};
 
+use super::Execute;
 use super::{flag, text, text_from, ItemId, Text};
+use crate::mux::Mux;
 use crate::telemetry::Telemetry;
 use crate::{Buffer, Client, Command, Error, FromReply, Reply};
 
@@ -37,12 +39,38 @@ impl FromReply for IpAddress {
     }
 }
 
+pub(crate) async fn list_ip_addresses<E: Execute, const L: usize>(
+    e: &mut E,
+) -> Result<heapless::Vec<IpAddress, L>, Error> {
+    e.collect_rows(&["/ip/address/print"]).await
+}
+
+pub(crate) async fn add_ip_address<E: Execute>(
+    e: &mut E,
+    address: &str,
+    interface: &str,
+) -> Result<ItemId, Error> {
+    let command = Command::<2>::new("/ip/address/add")
+        .attr("address", address)
+        .attr("interface", interface);
+    let done = e.run_command(&command).await?;
+    let ret = done.ret().ok_or(Error::Protocol(
+        crate::proto::ProtocolError::UnexpectedReply,
+    ))?;
+    text_from(ret).map_err(|_| Error::BufferTooSmall(Buffer::Field))
+}
+
+pub(crate) async fn remove_ip_address<E: Execute>(e: &mut E, id: &str) -> Result<(), Error> {
+    let command = Command::<1>::new("/ip/address/remove").attr(".id", id);
+    e.run_command(&command).await.map(|_| ())
+}
+
 impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
-    /// All IP addresses (`/ip/address/print`), at most `N`.
-    pub async fn list_ip_addresses<const N: usize>(
+    /// All IP addresses (`/ip/address/print`), at most `L`.
+    pub async fn list_ip_addresses<const L: usize>(
         &mut self,
-    ) -> Result<heapless::Vec<IpAddress, N>, Error> {
-        self.collect(&["/ip/address/print"]).await
+    ) -> Result<heapless::Vec<IpAddress, L>, Error> {
+        list_ip_addresses::<_, L>(self).await
     }
 
     /// Adds `address` (with prefix, e.g. `10.0.0.1/24`) on `interface`; returns the new id.
@@ -51,19 +79,30 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         address: &str,
         interface: &str,
     ) -> Result<ItemId, Error> {
-        let command = Command::<2>::new("/ip/address/add")
-            .attr("address", address)
-            .attr("interface", interface);
-        let done = self.run(&command).await?;
-        let ret = done.ret().ok_or(Error::Protocol(
-            crate::proto::ProtocolError::UnexpectedReply,
-        ))?;
-        text_from(ret).map_err(|_| Error::BufferTooSmall(Buffer::Field))
+        add_ip_address(self, address, interface).await
     }
 
     /// Removes the address with id `id` (e.g. `*3`).
     pub async fn remove_ip_address(&mut self, id: &str) -> Result<(), Error> {
-        let command = Command::<1>::new("/ip/address/remove").attr(".id", id);
-        self.run(&command).await.map(|_| ())
+        remove_ip_address(self, id).await
+    }
+}
+
+impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'_, R, W, Tm, N, S> {
+    /// All IP addresses (`/ip/address/print`), at most `L`.
+    pub async fn list_ip_addresses<const L: usize>(
+        &self,
+    ) -> Result<heapless::Vec<IpAddress, L>, Error> {
+        list_ip_addresses::<_, L>(&mut &*self).await
+    }
+
+    /// Adds `address` (with prefix, e.g. `10.0.0.1/24`) on `interface`; returns the new id.
+    pub async fn add_ip_address(&self, address: &str, interface: &str) -> Result<ItemId, Error> {
+        add_ip_address(&mut &*self, address, interface).await
+    }
+
+    /// Removes the address with id `id` (e.g. `*3`).
+    pub async fn remove_ip_address(&self, id: &str) -> Result<(), Error> {
+        remove_ip_address(&mut &*self, id).await
     }
 }

@@ -1,4 +1,5 @@
-//! Typed helpers for common menus, as methods on [`Client`](crate::Client).
+//! Typed helpers for common menus, as methods on [`Client`] and on [`Mux`] (and so on
+//! pooled connections of either).
 //!
 //! Each helper returns owned values with fixed-capacity fields, so results outlive the
 //! receive buffer. Text fields keep the router's text decoded as UTF-8 or else
@@ -29,8 +30,53 @@ pub use interface::Interface;
 pub use ip_address::IpAddress;
 pub use system::SystemResource;
 
+use embedded_io_async::{Read, Write};
+
+use crate::client::{Done, FromReply};
 use crate::error::{Buffer, Error};
+use crate::mux::Mux;
 use crate::proto::{Reply, Value};
+use crate::request::Request;
+use crate::telemetry::Telemetry;
+use crate::Client;
+
+/// What the helpers need from a connection: run a command to its end, or collect its rows.
+pub(crate) trait Execute {
+    async fn run_command<R: Request + ?Sized>(&mut self, request: &R) -> Result<Done, Error>;
+
+    async fn collect_rows<T: FromReply, const N: usize, R: Request + ?Sized>(
+        &mut self,
+        request: &R,
+    ) -> Result<heapless::Vec<T, N>, Error>;
+}
+
+impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Execute for Client<T, B, Tm> {
+    async fn run_command<R: Request + ?Sized>(&mut self, request: &R) -> Result<Done, Error> {
+        self.run(request).await
+    }
+
+    async fn collect_rows<U: FromReply, const N: usize, R: Request + ?Sized>(
+        &mut self,
+        request: &R,
+    ) -> Result<heapless::Vec<U, N>, Error> {
+        self.collect(request).await
+    }
+}
+
+impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Execute
+    for &Mux<'_, R, W, Tm, N, S>
+{
+    async fn run_command<Q: Request + ?Sized>(&mut self, request: &Q) -> Result<Done, Error> {
+        self.run(request).await
+    }
+
+    async fn collect_rows<U: FromReply, const M: usize, Q: Request + ?Sized>(
+        &mut self,
+        request: &Q,
+    ) -> Result<heapless::Vec<U, M>, Error> {
+        self.collect(request).await
+    }
+}
 
 /// Text of up to `N` bytes copied from a reply.
 pub type Text<const N: usize> = heapless::String<N>;

@@ -1,6 +1,8 @@
 use embedded_io_async::{Read, Write};
 
+use super::Execute;
 use super::{number, text, Text};
+use crate::mux::Mux;
 use crate::telemetry::Telemetry;
 use crate::{Client, Command, Error, FromReply, Reply};
 
@@ -58,35 +60,74 @@ impl FromReply for Identity {
     }
 }
 
+pub(crate) async fn system_resource<E: Execute>(e: &mut E) -> Result<SystemResource, Error> {
+    let rows: heapless::Vec<SystemResource, 1> =
+        e.collect_rows(&["/system/resource/print"]).await?;
+    rows.into_iter().next().ok_or(Error::NotFound)
+}
+
+pub(crate) async fn identity<E: Execute>(e: &mut E) -> Result<Text<64>, Error> {
+    let rows: heapless::Vec<Identity, 1> = e.collect_rows(&["/system/identity/print"]).await?;
+    rows.into_iter().next().map(|i| i.0).ok_or(Error::NotFound)
+}
+
+pub(crate) async fn set_identity<E: Execute>(e: &mut E, name: &str) -> Result<(), Error> {
+    let command = Command::<1>::new("/system/identity/set").attr("name", name);
+    e.run_command(&command).await.map(|_| ())
+}
+
+pub(crate) async fn reboot<E: Execute>(e: &mut E) -> Result<(), Error> {
+    match e.run_command(&["/system/reboot"]).await {
+        Ok(_) | Err(Error::Closed) => Ok(()),
+        Err(Error::Io(
+            embedded_io::ErrorKind::ConnectionReset | embedded_io::ErrorKind::ConnectionAborted,
+        )) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
     /// `/system/resource/print`.
     pub async fn system_resource(&mut self) -> Result<SystemResource, Error> {
-        let rows: heapless::Vec<SystemResource, 1> =
-            self.collect(&["/system/resource/print"]).await?;
-        rows.into_iter().next().ok_or(Error::NotFound)
+        system_resource(self).await
     }
 
     /// The router's name (`/system/identity/print`).
     pub async fn identity(&mut self) -> Result<Text<64>, Error> {
-        let rows: heapless::Vec<Identity, 1> = self.collect(&["/system/identity/print"]).await?;
-        rows.into_iter().next().map(|i| i.0).ok_or(Error::NotFound)
+        identity(self).await
     }
 
     /// Sets the router's name (`/system/identity/set =name=...`).
     pub async fn set_identity(&mut self, name: &str) -> Result<(), Error> {
-        let command = Command::<1>::new("/system/identity/set").attr("name", name);
-        self.run(&command).await.map(|_| ())
+        set_identity(self, name).await
     }
 
     /// Reboots the router. The router may close the connection without replying; that
-    /// counts as success. The client cannot be used afterwards.
+    /// counts as success. The connection cannot be used afterwards.
     pub async fn reboot(&mut self) -> Result<(), Error> {
-        match self.run(&["/system/reboot"]).await {
-            Ok(_) | Err(Error::Closed) => Ok(()),
-            Err(Error::Io(
-                embedded_io::ErrorKind::ConnectionReset | embedded_io::ErrorKind::ConnectionAborted,
-            )) => Ok(()),
-            Err(e) => Err(e),
-        }
+        reboot(self).await
+    }
+}
+
+impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'_, R, W, Tm, N, S> {
+    /// `/system/resource/print`.
+    pub async fn system_resource(&self) -> Result<SystemResource, Error> {
+        system_resource(&mut &*self).await
+    }
+
+    /// The router's name (`/system/identity/print`).
+    pub async fn identity(&self) -> Result<Text<64>, Error> {
+        identity(&mut &*self).await
+    }
+
+    /// Sets the router's name (`/system/identity/set =name=...`).
+    pub async fn set_identity(&self, name: &str) -> Result<(), Error> {
+        set_identity(&mut &*self, name).await
+    }
+
+    /// Reboots the router. The router may close the connection without replying; that
+    /// counts as success. The connection cannot be used afterwards.
+    pub async fn reboot(&self) -> Result<(), Error> {
+        reboot(&mut &*self).await
     }
 }

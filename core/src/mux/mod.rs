@@ -226,7 +226,7 @@ pub use ring::ENTRY_OVERHEAD;
 pub use slot::SlotId;
 pub use waker::{Either, FREE_WAITERS};
 
-use crate::client::Done;
+use crate::client::{Collected, Done, FromReply};
 use crate::error::{Buffer, Error};
 use crate::proto::{
     answer_to_plain, auth_error, check_md5_done, message_from, LoginRequest, Reply, TagText,
@@ -489,6 +489,21 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     ) -> Result<Stream<'_, Self>, Error> {
         let id = self.start(request, Kind::Stream, true).await?;
         Ok(Stream::new(self, id))
+    }
+
+    /// Runs a command (waiting for a free slot) and collects its rows into a container of
+    /// caller-chosen capacity. More rows than `M` give
+    /// [`Error::BufferTooSmall`]`(`[`Buffer::Rows`]`)` after the reply was read to its end.
+    pub async fn collect<T: FromReply, const M: usize, Q: Request + ?Sized>(
+        &self,
+        request: &Q,
+    ) -> Result<heapless::Vec<T, M>, Error> {
+        let mut collected = Collected::new();
+        let mut response = self.command_wait(request).await?;
+        while let Some(row) = response.next().await {
+            collected.take(row.and_then(|row| T::from_reply(&row.reply())))?;
+        }
+        collected.finish()
     }
 
     /// Runs a command to its end (waiting for a slot if needed), skipping its rows; returns
