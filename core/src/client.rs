@@ -11,7 +11,7 @@ use crate::proto::{
 };
 use crate::request::{CancelRequest, Request};
 use crate::telemetry::{path_from, Event, Instant, Path, Telemetry};
-use crate::wire::{Decoder, Frame, SentenceEncoder};
+use crate::wire::{leading_words, Decoder, Frame, SentenceEncoder};
 
 /// How many bytes of a `!done`'s `=ret=` value a [`Done`] keeps.
 pub const RET_CAPACITY: usize = 256;
@@ -197,7 +197,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         let tag = self.take_tag();
         self.send(request, tag).await?;
         let (started, path) = if Tm::ENABLED {
-            let path = path_from(first_word(self.tx.as_ref()));
+            let path = path_from(leading_words(self.tx.as_ref()).next().unwrap_or_default());
             self.telemetry
                 .event(&Event::CommandStart { tag, path: &path });
             (self.telemetry.now(), path)
@@ -285,16 +285,6 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         Error::Io(kind)
     }
 
-    /// Reads until a whole sentence is buffered.
-    async fn next_frame(&mut self) -> Result<Frame, Error> {
-        loop {
-            if let Some(frame) = self.buffered_frame()? {
-                return Ok(frame);
-            }
-            self.fill().await?;
-        }
-    }
-
     /// A whole sentence already in the receive buffer, if there is one.
     #[inline]
     fn buffered_frame(&mut self) -> Result<Option<Frame>, Error> {
@@ -364,7 +354,10 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
             // Rows are usually buffered already: only wait on the transport when not.
             let next = match self.client.buffered_frame() {
                 Ok(Some(frame)) => Ok(frame),
-                Ok(None) => self.client.next_frame().await,
+                Ok(None) => match self.client.fill().await {
+                    Ok(()) => continue,
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             let frame = match next {
@@ -546,15 +539,5 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Drop for Resp
             self.client.abandoned = Some(self.tag);
             self.report_end(Some(&Error::Cancelled));
         }
-    }
-}
-
-/// The first word of an encoded sentence (empty if there is none).
-fn first_word(sentence: &[u8]) -> &[u8] {
-    match crate::wire::decode_length(sentence) {
-        Ok(crate::wire::LengthPrefix::Complete { len, prefix }) => sentence
-            .get(prefix..prefix + len as usize)
-            .unwrap_or_default(),
-        _ => &[],
     }
 }

@@ -233,7 +233,9 @@ use crate::proto::{
 };
 use crate::request::{CancelRequest, Request};
 use crate::telemetry::{path_from, Event, Path, Telemetry};
-use crate::wire::{Decoder, Frame, Sentence, SentenceEncoder, SkippedHead, WireError};
+use crate::wire::{
+    leading_words, Decoder, Frame, Sentence, SentenceEncoder, SkippedHead, WireError,
+};
 use router::Routed;
 use slot::{Cancel, Kind, Meta};
 use waker::Wakers;
@@ -298,10 +300,7 @@ impl<W: Write> WriteHalf<'_, W> {
         request.encode(&mut encoder)?;
         encoder.api_attribute("tag", TagText::new(tag).as_bytes())?;
         let len = encoder.finish()?.len();
-        let path = match Sentence::new_checked(&self.buf[..len - 1]) {
-            Ok(sentence) => path_from(sentence.first().unwrap_or_default()),
-            Err(_) => Path::new(),
-        };
+        let path = path_from(leading_words(&self.buf[..len]).next().unwrap_or_default());
         self.pos = 0;
         self.end = len;
         Ok(path)

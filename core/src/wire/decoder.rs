@@ -301,7 +301,7 @@ impl SkippedHead {
     /// Reads the first two words of `bytes`, if whole and short.
     fn read(bytes: &[u8]) -> Self {
         let mut head = Self::EMPTY;
-        let mut words = WordsAt { rest: bytes };
+        let mut words = leading_words(bytes);
         if let Some(reply) = words.next() {
             if reply.len() <= head.reply.len() {
                 head.reply[..reply.len()].copy_from_slice(reply);
@@ -328,12 +328,19 @@ impl SkippedHead {
     }
 }
 
-/// Whole words at the start of possibly incomplete bytes.
-struct WordsAt<'a> {
+/// The whole words at the start of encoded bytes that may end mid-word or lack the
+/// terminator (a sentence still arriving, or one just encoded). Stops at the first word that
+/// is not all there, at a terminator, or at an invalid length.
+pub(crate) fn leading_words(bytes: &[u8]) -> LeadingWords<'_> {
+    LeadingWords { rest: bytes }
+}
+
+/// Iterator returned by [`leading_words`].
+pub(crate) struct LeadingWords<'a> {
     rest: &'a [u8],
 }
 
-impl<'a> Iterator for WordsAt<'a> {
+impl<'a> Iterator for LeadingWords<'a> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {

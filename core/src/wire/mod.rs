@@ -9,6 +9,7 @@ mod encoder;
 mod length;
 mod sentence;
 
+pub(crate) use decoder::leading_words;
 pub use decoder::{Decoder, Frame, SkippedHead};
 pub use encoder::SentenceEncoder;
 pub use length::{decode_length, encode_length, prefix_len, LengthPrefix, MAX_PREFIX_LEN};
