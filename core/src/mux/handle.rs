@@ -42,14 +42,14 @@ impl<'r> Row<'r> {
         Reply::row(self.sentence())
     }
 
-    /// The value of attribute `name`.
+    /// The value of attribute `name`; on duplicate keys the last one wins, as for
+    /// [`Reply::get`].
     pub fn get(&self, name: &str) -> Option<Value<'_>> {
-        self.attributes()
-            .find(|(key, _)| key.as_bytes() == name.as_bytes())
-            .map(|(_, value)| value)
+        crate::proto::last_attribute(self.sentence().words().skip(1), name)
     }
 
-    /// All `=name=value` attributes in order.
+    /// All `=name=value` attributes in order (duplicates included; `=name` alone as an
+    /// empty value).
     pub fn attributes(&self) -> impl Iterator<Item = (Value<'_>, Value<'_>)> + '_ {
         self.sentence().words().skip(1).filter_map(split_attribute)
     }

@@ -11,6 +11,7 @@ pub(crate) use login::{answer_to_plain, auth_error, check_md5_done, LoginRequest
 pub use login::{challenge_response, ChallengeResponse};
 pub(crate) use message::message_str;
 pub use message::{message_from, Message, MESSAGE_CAPACITY};
+pub(crate) use reply::last_attribute;
 pub use reply::{split_attribute, Attributes, Reply, ReplyKind};
 pub(crate) use tag::TagText;
 pub use trap::{Trap, TrapCategory};

@@ -87,13 +87,28 @@ impl<'a> Reply<'a> {
             .find_map(|word| attribute_value(word, b'.', name.as_bytes()))
     }
 
-    /// The value of attribute `name` (from the word `=name=value`).
+    /// The value of attribute `name` (from the word `=name=value`; a word `=name` without a
+    /// second `=` gives an empty value).
+    ///
+    /// **Duplicate keys**: when the sentence carries `name` more than once (seen on real
+    /// routers in `/ip/firewall/address-list/print`), the *last* value wins, as it is the
+    /// meaningful one there. [`attributes`](Self::attributes) still yields every occurrence
+    /// in order.
+    ///
+    /// ```
+    /// use routeros_core::{wire::Sentence, Reply};
+    /// let bytes = b"\x03!re\x07=list=a\x07=list=b\x09=disabled";
+    /// let reply = Reply::parse(Sentence::new_checked(bytes).unwrap()).unwrap();
+    /// assert_eq!(reply.get("list").unwrap().as_bytes(), b"b");
+    /// assert_eq!(reply.get("disabled").unwrap().as_bytes(), b"");
+    /// assert_eq!(reply.attributes().count(), 3);
+    /// ```
     pub fn get(&self, name: &str) -> Option<Value<'a>> {
-        self.body()
-            .find_map(|word| attribute_value(word, b'=', name.as_bytes()))
+        last_attribute(self.body(), name)
     }
 
-    /// All `=name=value` attributes in order, as (name, value).
+    /// All `=name=value` attributes in order, as (name, value); duplicates included, and a
+    /// word `=name` without a second `=` as `name` with an empty value.
     pub fn attributes(&self) -> Attributes<'a> {
         Attributes { words: self.body() }
     }
@@ -150,28 +165,50 @@ impl<'a> Iterator for Attributes<'a> {
     }
 }
 
-/// The value of `word` if it reads `lead`, `name`, `=`, value.
+/// The value of the last `=name=value` (or bare `=name`) among `words`: on duplicate keys
+/// the later value wins.
+#[inline]
+pub(crate) fn last_attribute<'a>(
+    words: impl Iterator<Item = &'a [u8]>,
+    name: &str,
+) -> Option<Value<'a>> {
+    words
+        .filter_map(|word| attribute_value(word, b'=', name.as_bytes()))
+        .last()
+}
+
+/// The value of `word` if it reads `lead`, `name`, `=`, value, or just `lead`, `name` (an
+/// empty value).
 #[inline]
 fn attribute_value<'a>(word: &'a [u8], lead: u8, name: &[u8]) -> Option<Value<'a>> {
     let head = 1 + name.len();
     // Cheap rejections first: most words are not the one asked for.
-    if word.len() <= head || word[head] != b'=' || word[0] != lead || word[1..head] != *name {
+    if word.len() < head || word[0] != lead || word[1..head] != *name {
         return None;
     }
-    Some(Value::new(&word[head + 1..]))
+    match word.get(head) {
+        None => Some(Value::new(&[])),
+        Some(b'=') => Some(Value::new(&word[head + 1..])),
+        Some(_) => None,
+    }
 }
 
 /// Splits `=name=value` into its name and value. The name ends at the second `=`; the value
-/// may contain further `=` signs.
+/// may contain further `=` signs. A word `=name` without a second `=` is the attribute
+/// `name` with an empty value (as other clients that keep such words read it).
 ///
 /// ```
 /// use routeros_core::proto::split_attribute;
 /// let (name, value) = split_attribute(b"=comment=a=b").unwrap();
 /// assert_eq!((name.as_bytes(), value.as_bytes()), (&b"comment"[..], &b"a=b"[..]));
+/// let (name, value) = split_attribute(b"=only-key").unwrap();
+/// assert_eq!((name.as_bytes(), value.as_bytes()), (&b"only-key"[..], &b""[..]));
 /// assert!(split_attribute(b".tag=1").is_none());
 /// ```
 pub fn split_attribute(word: &[u8]) -> Option<(Value<'_>, Value<'_>)> {
     let rest = word.strip_prefix(b"=")?;
-    let eq = rest.iter().position(|&b| b == b'=')?;
-    Some((Value::new(&rest[..eq]), Value::new(&rest[eq + 1..])))
+    match rest.iter().position(|&b| b == b'=') {
+        Some(eq) => Some((Value::new(&rest[..eq]), Value::new(&rest[eq + 1..]))),
+        None => Some((Value::new(rest), Value::new(&[]))),
+    }
 }
