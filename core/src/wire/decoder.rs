@@ -10,9 +10,14 @@ use super::{Sentence, WireError};
 /// sentences with [`next_sentence`](Self::next_sentence) until it returns `Ok(None)`.
 /// Sentences split across any number of reads, down to one byte a read, come out whole.
 ///
-/// A sentence larger than the buffer is reported once as [`WireError::SentenceTooLarge`] and
-/// then skipped as its bytes arrive, so the stream stays in step and later sentences decode
-/// normally. A reserved control byte ([`WireError::ControlByte`]) cannot be recovered from:
+/// A sentence larger than the buffer is skipped as its bytes arrive, so the stream stays in
+/// step and later sentences decode normally. It is reported once, as
+/// [`WireError::SentenceTooLarge`], when its last byte has passed: by then
+/// [`skipped`](Self::skipped) knows its reply word and its `.tag`, wherever the tag stood,
+/// so a caller can charge it to the right command. A word claiming any length up to
+/// `u32::MAX` is handled with checked arithmetic on every target (16, 32 or 64-bit). The
+/// buffer must hold at least [`MIN_CAPACITY`](Self::MIN_CAPACITY) bytes (a whole length
+/// prefix); the clients refuse smaller ones. A reserved control byte ([`WireError::ControlByte`]) cannot be recovered from:
 /// the decoder keeps returning that error.
 ///
 /// ```
@@ -52,6 +57,12 @@ enum Skip {
     Word(u32),
 }
 
+impl<B> Decoder<B> {
+    /// The smallest usable buffer: the longest length prefix. With less, a word with a
+    /// 5-byte prefix could never be read and the decoder would stall.
+    pub const MIN_CAPACITY: usize = super::MAX_PREFIX_LEN;
+}
+
 impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
     /// A decoder reading into `buf` (a `&mut [u8]`, an array, or any owned byte buffer). The
     /// buffer bounds the largest sentence it can hand out.
@@ -89,7 +100,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
 
     /// Free space to read into. Never empty while the decoder can make progress: when the
     /// buffer is full of one incomplete sentence, [`next_sentence`](Self::next_sentence)
-    /// reports it as too large and frees the space.
+    /// starts skipping it and frees the space (given at least
+    /// [`MIN_CAPACITY`](Self::MIN_CAPACITY) bytes).
     pub fn spare(&mut self) -> &mut [u8] {
         self.release_previous();
         if self.start == self.end {
@@ -106,7 +118,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
 
     /// Records that `n` bytes were written at the start of [`spare`](Self::spare).
     pub fn commit(&mut self, n: usize) {
-        self.end = (self.end + n).min(self.buf.as_ref().len());
+        self.end = self.end.saturating_add(n).min(self.buf.as_ref().len());
     }
 
     /// Copies as much of `bytes` as fits into the buffer; returns how many were taken.
@@ -140,8 +152,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
         }
         self.release_previous();
         loop {
-            if self.skip != Skip::Off && !self.skip_oversize()? {
-                return Ok(None);
+            if self.skip != Skip::Off {
+                if !self.skip_oversize()? {
+                    return Ok(None);
+                }
+                // The whole oversize sentence has passed: its reply word and tag are known,
+                // wherever the tag stood.
+                return Err(WireError::SentenceTooLarge);
             }
             match self.scan()? {
                 Scan::Empty => self.start += 1,
@@ -158,18 +175,27 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
                     too_large,
                 } => {
                     let full = self.start == 0 && self.end == self.buf.as_ref().len();
-                    if too_large || full {
-                        self.skipped = SkippedHead::read(
-                            &self.buf.as_ref()[self.start..self.end.max(self.start)],
-                        );
-                        self.start = whole_words_end;
-                        self.skip = Skip::Boundary;
-                        return Err(WireError::SentenceTooLarge);
+                    if !(too_large || full) {
+                        return Ok(None);
                     }
-                    return Ok(None);
+                    self.skipped = SkippedHead::EMPTY;
+                    let head = &self.buf.as_ref()[self.start..whole_words_end];
+                    let mut words = leading_words(head);
+                    if let Some(reply) = words.next() {
+                        self.skipped.set_reply(reply);
+                        words.for_each(|word| self.skipped.note(word));
+                    }
+                    self.start = whole_words_end;
+                    self.skip = Skip::Boundary;
                 }
             }
         }
+    }
+
+    /// Whether the decoder is dropping the bytes of a sentence too large for its buffer (it
+    /// reports [`WireError::SentenceTooLarge`] once that sentence's terminator has passed).
+    pub fn is_skipping(&self) -> bool {
+        self.skip != Skip::Off
     }
 
     /// The sentence a [`Frame`] from the latest [`next_frame`](Self::next_frame) points at.
@@ -204,8 +230,10 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
         &self.skipped
     }
 
-    /// Drops bytes of an oversize sentence. Returns `true` once its terminator is consumed.
+    /// Drops bytes of an oversize sentence, noting a `.tag=` word wherever it stands.
+    /// Returns `true` once its terminator is consumed.
     fn skip_oversize(&mut self) -> Result<bool, WireError> {
+        let capacity = self.buf.as_ref().len();
         loop {
             match self.skip {
                 Skip::Off => return Ok(true),
@@ -221,8 +249,8 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
                     self.skip = Skip::Boundary;
                 }
                 Skip::Boundary => {
-                    let prefix = decode_length(&self.buf.as_ref()[self.start..self.end])
-                        .inspect_err(|&e| self.failed = Some(e))?;
+                    let rest = &self.buf.as_ref()[self.start..self.end];
+                    let prefix = decode_length(rest).inspect_err(|&e| self.failed = Some(e))?;
                     match prefix {
                         LengthPrefix::Partial => return Ok(false),
                         LengthPrefix::Complete { len: 0, prefix } => {
@@ -230,8 +258,22 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
                             self.skip = Skip::Off;
                         }
                         LengthPrefix::Complete { len, prefix } => {
-                            self.start += prefix;
-                            self.skip = Skip::Word(len);
+                            // A word short enough to be a `.tag=` is looked at whole (waiting
+                            // for its bytes if the buffer can hold it); longer ones are
+                            // dropped as they arrive.
+                            let whole = prefix.checked_add(len as usize);
+                            match whole.filter(|&w| len as usize <= TAG_WORD_MAX && w <= capacity) {
+                                Some(whole) if rest.len() < whole => return Ok(false),
+                                Some(whole) => {
+                                    let word = &rest[prefix..whole];
+                                    self.skipped.note(word);
+                                    self.start += whole;
+                                }
+                                None => {
+                                    self.start += prefix;
+                                    self.skip = Skip::Word(len);
+                                }
+                            }
                         }
                     }
                 }
@@ -240,10 +282,27 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
     }
 }
 
+/// The longest word that can carry a tag this crate reads: `.tag=` and ten digits.
+const TAG_WORD_MAX: usize = 5 + 10;
+
 /// Looks for a whole sentence in `bytes[start..]`; `capacity` is the buffer's size, to tell
 /// a sentence that is still arriving from one that can never fit.
 #[inline]
 fn scan(bytes: &[u8], start: usize, capacity: usize) -> Result<Scan, WireError> {
+    scan_within(bytes, start, capacity, usize::MAX)
+}
+
+/// [`scan`] for an address space of `limit` bytes: a position past `limit` means the
+/// sentence can never fit. `usize::MAX` on the real target; tests pass `u32::MAX` to check
+/// the arithmetic of 32-bit targets on a 64-bit host. Every sum is checked, so a length
+/// claimed by the peer can never overflow, whatever the width of `usize`.
+#[inline]
+fn scan_within(
+    bytes: &[u8],
+    start: usize,
+    capacity: usize,
+    limit: usize,
+) -> Result<Scan, WireError> {
     let mut pos = start;
     let mut words = 0;
     // Start of the last word looked at: where the whole words end if that one is cut off.
@@ -255,7 +314,12 @@ fn scan(bytes: &[u8], start: usize, capacity: usize) -> Result<Scan, WireError> 
             (usize::from(first), 1)
         } else {
             match decode_length(&bytes[pos..])? {
-                LengthPrefix::Complete { len, prefix } => (len as usize, prefix),
+                LengthPrefix::Complete { len, prefix } => {
+                    let Ok(len) = usize::try_from(len) else {
+                        return Ok(Scan::too_large(word_start));
+                    };
+                    (len, prefix)
+                }
                 LengthPrefix::Partial => break,
             }
         };
@@ -268,20 +332,31 @@ fn scan(bytes: &[u8], start: usize, capacity: usize) -> Result<Scan, WireError> 
                 body: pos - start,
             });
         }
-        pos = pos.saturating_add(prefix).saturating_add(len);
+        match pos
+            .checked_add(prefix)
+            .and_then(|p| p.checked_add(len))
+            .filter(|&end| end <= limit)
+        {
+            Some(end) => pos = end,
+            None => return Ok(Scan::too_large(word_start)),
+        }
         words += 1;
     }
     // Not all here yet. What is here must still fit, with a terminator, once compacted to
     // the start of the buffer.
-    let needed = pos.max(bytes.len()) - start + 1;
+    let too_large = match pos.max(bytes.len()).checked_sub(start) {
+        Some(span) => span >= capacity,
+        None => true,
+    };
     Ok(Scan::Incomplete {
         whole_words_end: word_start,
-        too_large: needed > capacity,
+        too_large,
     })
 }
 
-/// The reply word and `.tag` of a sentence that was too large to hand out, when they were
-/// among its first words (RouterOS puts the tag right after the reply word).
+/// The reply word and `.tag` of a sentence that was too large to hand out. The reply word
+/// is read when it opens the sentence and is short; the tag wherever it stands in the
+/// sentence (RouterOS puts it last in some replies, second in others).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SkippedHead {
     reply: [u8; 8],
@@ -298,23 +373,22 @@ impl SkippedHead {
         tag_len: 0,
     };
 
-    /// Reads the first two words of `bytes`, if whole and short.
-    fn read(bytes: &[u8]) -> Self {
-        let mut head = Self::EMPTY;
-        let mut words = leading_words(bytes);
-        if let Some(reply) = words.next() {
-            if reply.len() <= head.reply.len() {
-                head.reply[..reply.len()].copy_from_slice(reply);
-                head.reply_len = reply.len() as u8;
-            }
-            if let Some(tag) = words.next().and_then(|w| w.strip_prefix(b".tag=")) {
-                if tag.len() <= head.tag.len() {
-                    head.tag[..tag.len()].copy_from_slice(tag);
-                    head.tag_len = tag.len() as u8;
-                }
-            }
+    fn set_reply(&mut self, reply: &[u8]) {
+        if let Some(place) = self.reply.get_mut(..reply.len()) {
+            place.copy_from_slice(reply);
+            self.reply_len = reply.len() as u8;
         }
-        head
+    }
+
+    /// Looks at one word of the sentence: keeps it if it is a `.tag=` short enough.
+    fn note(&mut self, word: &[u8]) {
+        let Some(tag) = word.strip_prefix(b".tag=") else {
+            return;
+        };
+        if let Some(place) = self.tag.get_mut(..tag.len()) {
+            place.copy_from_slice(tag);
+            self.tag_len = tag.len() as u8;
+        }
     }
 
     /// The reply word (`!re`, `!done`, ...), if it was read.
@@ -322,7 +396,8 @@ impl SkippedHead {
         (self.reply_len > 0).then(|| &self.reply[..usize::from(self.reply_len)])
     }
 
-    /// The `.tag` value, if it came right after the reply word.
+    /// The `.tag` value, wherever it stood in the sentence (`None` for an untagged
+    /// sentence, or a tag longer than ten bytes, which this crate never sends).
     pub fn tag(&self) -> Option<&[u8]> {
         (self.tag_len > 0).then(|| &self.tag[..usize::from(self.tag_len)])
     }
@@ -360,6 +435,16 @@ pub struct Frame {
     start: usize,
     body: usize,
     words: usize,
+}
+
+impl Scan {
+    /// A sentence that can never fit, whose last whole word ends at `whole_words_end`.
+    fn too_large(whole_words_end: usize) -> Self {
+        Self::Incomplete {
+            whole_words_end,
+            too_large: true,
+        }
+    }
 }
 
 enum Scan {
@@ -452,17 +537,74 @@ mod tests {
         assert_eq!(got, [b"!done".to_vec()]);
     }
 
+    /// Feeds `wire` in chunks of `chunk` bytes; returns the skipped heads (reply word, tag)
+    /// and the first word of each whole sentence, in order.
+    fn drive(
+        wire: &[u8],
+        buf: &mut [u8],
+        chunk: usize,
+    ) -> std::vec::Vec<(bool, std::vec::Vec<u8>, std::vec::Vec<u8>)> {
+        let mut d = Decoder::new(buf);
+        let mut out = std::vec::Vec::new();
+        let mut rest = wire;
+        loop {
+            loop {
+                match d.next_sentence() {
+                    Ok(Some(s)) => {
+                        out.push((false, s.first().unwrap().to_vec(), std::vec::Vec::new()))
+                    }
+                    Ok(None) => break,
+                    Err(WireError::SentenceTooLarge) => out.push((
+                        true,
+                        d.skipped().reply_word().unwrap_or_default().to_vec(),
+                        d.skipped().tag().unwrap_or_default().to_vec(),
+                    )),
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+            if rest.is_empty() {
+                return out;
+            }
+            let k = d.feed(&rest[..rest.len().min(chunk)]);
+            rest = &rest[k..];
+        }
+    }
+
     #[test]
-    fn the_head_of_a_skipped_sentence_is_kept() {
-        let mut wire = [0u8; 256];
+    fn the_head_of_a_skipped_sentence_is_kept_wherever_the_tag_stands() {
         let big = [b'x'; 100];
-        let n = encode(&[b"!done", b".tag=42", &big], &mut wire);
-        let mut buf = [0u8; 32];
-        let mut d = Decoder::new(&mut buf);
-        d.feed(&wire[..n.min(32)]);
-        assert_eq!(d.next_sentence().unwrap_err(), WireError::SentenceTooLarge);
-        assert_eq!(d.skipped().reply_word(), Some(&b"!done"[..]));
-        assert_eq!(d.skipped().tag(), Some(&b"42"[..]));
+        let orders: [&[&[u8]]; 3] = [
+            &[b"!done", b".tag=42", &big],
+            &[b"!done", &big, b".tag=42"],
+            &[b"!done", b"=a=b", &big, b"=c=d", b".tag=42", b"=e=f"],
+        ];
+        for words in orders {
+            let mut wire = [0u8; 512];
+            let mut n = encode(words, &mut wire);
+            n += encode(&[b"!re", b".tag=7"], &mut wire[n..]);
+            for chunk in [1, 3, 7, 32, 512] {
+                let mut buf = [0u8; 32];
+                let got = drive(&wire[..n], &mut buf, chunk);
+                assert_eq!(
+                    got,
+                    [
+                        (true, b"!done".to_vec(), b"42".to_vec()),
+                        (false, b"!re".to_vec(), std::vec::Vec::new())
+                    ],
+                    "chunk {chunk}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_untagged_skipped_sentence_has_no_tag() {
+        let big = [b'x'; 100];
+        let mut wire = [0u8; 256];
+        let n = encode(&[b"!re", &big, b"=tag=3"], &mut wire);
+        let mut buf = [0u8; 16];
+        let got = drive(&wire[..n], &mut buf, 5);
+        assert_eq!(got, [(true, b"!re".to_vec(), std::vec::Vec::new())]);
     }
 
     #[test]
@@ -475,11 +617,63 @@ mod tests {
     }
 
     #[test]
-    fn huge_declared_length_is_too_large_not_a_panic() {
+    fn huge_declared_length_is_skipped_not_a_panic() {
         let mut buf = [0u8; 16];
         let mut d = Decoder::new(&mut buf);
         d.feed(&[0xF0, 0xFF, 0xFF, 0xFF, 0xFF, b'a']);
-        assert_eq!(d.next_sentence().unwrap_err(), WireError::SentenceTooLarge);
         assert!(d.next_sentence().unwrap().is_none());
+        assert!(d.is_skipping());
+        assert_eq!(d.buffered(), 0);
+    }
+
+    #[test]
+    fn word_lengths_near_the_top_cannot_overflow_on_32_bit() {
+        // The arithmetic of a 32-bit target, on any host: a word at offset 0 (or later)
+        // claiming up to `u32::MAX` bytes is too large, never an overflow or "need more".
+        let limit = u32::MAX as usize;
+        for len in [
+            0xFFFF_FFF0u32,
+            0xFFFF_FFFA,
+            0xFFFF_FFFB,
+            0xFFFF_FFFE,
+            u32::MAX,
+        ] {
+            let mut bytes = std::vec![0xF0];
+            bytes.extend_from_slice(&len.to_be_bytes());
+            bytes.push(b'a');
+            for offset in [0usize, 3] {
+                let mut wire = std::vec![2, b'x', b'y'];
+                wire.truncate(offset);
+                wire.extend_from_slice(&bytes);
+                for within in [limit, usize::MAX] {
+                    match scan_within(&wire, 0, 16, within) {
+                        Ok(Scan::Incomplete {
+                            too_large: true,
+                            whole_words_end,
+                        }) => assert_eq!(whole_words_end, offset),
+                        _ => panic!("len {len:#x} at {offset} not too large"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_word_is_skipped_to_its_end() {
+        // The whole path on this target: a word claiming 1000 bytes in a 16-byte buffer.
+        let mut wire = std::vec![3, b'!', b'r', b'e', 6, b'.', b't', b'a', b'g', b'=', b'9'];
+        wire.extend_from_slice(&[0x80 | 0x03, 0xE8]);
+        wire.extend(core::iter::repeat_n(b'z', 1000));
+        wire.push(0);
+        wire.extend_from_slice(&[5, b'!', b'd', b'o', b'n', b'e', 0]);
+        let mut buf = [0u8; 16];
+        let got = drive(&wire, &mut buf, 64);
+        assert_eq!(
+            got,
+            [
+                (true, b"!re".to_vec(), b"9".to_vec()),
+                (false, b"!done".to_vec(), std::vec::Vec::new())
+            ]
+        );
     }
 }
