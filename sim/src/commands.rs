@@ -19,11 +19,8 @@ use std::time::Duration;
 
 use crate::codec::encode_sentence;
 use crate::conn::{Prebuilt, Shared};
-use crate::model::{
-    address_list_row, format_id, parse_bool, parse_ipv4_prefix, parse_time, yes, Change, Db, Menu,
-    Row,
-};
-use crate::query::{matches, project};
+use crate::engine::{print_rows, PRINT_PARAMS};
+use crate::model::{address_list_row, parse_time, Row};
 use crate::reply::{Command, Reply};
 use crate::streams::StreamSpec;
 
@@ -44,35 +41,36 @@ pub(crate) enum Outcome {
     Reboot,
 }
 
-fn reply_of(cmd: &Command) -> Reply {
-    Reply::new(cmd.tag.clone())
+/// The reply builder for a command: its tag, placed as configured.
+pub(crate) fn reply_of(cmd: &Command) -> Reply {
+    Reply::with_position(cmd.tag.clone(), cmd.tag_position)
 }
 
-fn sentences(v: Vec<Vec<u8>>) -> Outcome {
+pub(crate) fn sentences(v: Vec<Vec<u8>>) -> Outcome {
     Outcome::Sentences {
         sentences: v,
         print: false,
     }
 }
 
-fn trap(cmd: &Command, category: Option<u8>, message: &str) -> Outcome {
+pub(crate) fn trap(cmd: &Command, category: Option<u8>, message: &str) -> Outcome {
     let r = reply_of(cmd);
     sentences(vec![r.trap(category, message), r.done()])
 }
 
-fn done(cmd: &Command) -> Outcome {
+pub(crate) fn done(cmd: &Command) -> Outcome {
     sentences(vec![reply_of(cmd).done()])
 }
 
-fn unknown_param(cmd: &Command, name: &str) -> Outcome {
+pub(crate) fn unknown_param(cmd: &Command, name: &str) -> Outcome {
     trap(cmd, None, &format!("unknown parameter {name}"))
 }
 
-fn no_such_item(cmd: &Command) -> Outcome {
+pub(crate) fn no_such_item(cmd: &Command) -> Outcome {
     trap(cmd, None, "no such item (4)")
 }
 
-fn missing(cmd: &Command, name: &str) -> Outcome {
+pub(crate) fn missing(cmd: &Command, name: &str) -> Outcome {
     trap(
         cmd,
         Some(1),
@@ -80,27 +78,11 @@ fn missing(cmd: &Command, name: &str) -> Outcome {
     )
 }
 
-fn invalid(cmd: &Command, name: &str) -> Outcome {
+pub(crate) fn invalid(cmd: &Command, name: &str) -> Outcome {
     trap(cmd, Some(1), &format!("invalid value for argument {name}"))
 }
 
-/// Menus that exist as directories, used to word the "no such command" traps.
-const DIRECTORIES: &[&str] = &[
-    "interface",
-    "ip",
-    "ip/address",
-    "ip/firewall",
-    "ip/firewall/filter",
-    "ip/firewall/address-list",
-    "ip/dhcp-server",
-    "ip/dhcp-server/lease",
-    "system",
-    "system/resource",
-    "system/identity",
-    "tool",
-];
-
-fn unknown_command(cmd: &Command, dirs: &[&str]) -> Outcome {
+pub(crate) fn unknown_command(cmd: &Command, dirs: &[&str]) -> Outcome {
     let r = reply_of(cmd);
     let mut path = String::new();
     for seg in dirs {
@@ -108,7 +90,7 @@ fn unknown_command(cmd: &Command, dirs: &[&str]) -> Outcome {
             path.push('/');
         }
         path.push_str(seg);
-        if !DIRECTORIES.contains(&path.as_str()) {
+        if !crate::menus::is_directory(&path) {
             return sentences(vec![
                 r.trap(Some(0), &format!("no such command or directory ({seg})")),
                 r.trap(None, "no such command prefix"),
@@ -119,18 +101,6 @@ fn unknown_command(cmd: &Command, dirs: &[&str]) -> Outcome {
     sentences(vec![r.trap(Some(0), "no such command"), r.done()])
 }
 
-/// Arguments every `print` accepts.
-const PRINT_PARAMS: &[&str] = &[
-    "count-only",
-    "detail",
-    "without-paging",
-    "stats",
-    "terse",
-    "brief",
-    "as-value",
-    "show-ids",
-];
-
 /// Runs one command (other than login, `/quit` and `/cancel`).
 pub(crate) fn exec(shared: &Arc<Shared>, cmd: &Command) -> Outcome {
     let path = cmd.path.trim_start_matches('/');
@@ -140,470 +110,16 @@ pub(crate) fn exec(shared: &Arc<Shared>, cmd: &Command) -> Outcome {
         _ => return unknown_command(cmd, &[]),
     };
     let menu = dirs.join("/");
-    let table = Menu::ALL.iter().copied().find(|m| m.path() == menu);
     match (menu.as_str(), command) {
         ("", "ping") => ping(cmd),
         ("tool", "torch") => torch(shared, cmd),
         ("system", "reboot") => Outcome::Reboot,
-        ("system/resource", "print" | "getall") => {
-            let row = shared.db().resource_row();
-            print_rows(shared, cmd, vec![row])
-        }
-        ("system/resource", "get") => {
-            let row = shared.db().resource_row();
-            get_value(cmd, &row)
-        }
-        ("system/identity", "print" | "getall") => {
-            let row = shared.db().identity_row();
-            print_rows(shared, cmd, vec![row])
-        }
-        ("system/identity", "get") => {
-            let row = shared.db().identity_row();
-            get_value(cmd, &row)
-        }
-        ("system/identity", "set") => {
-            if let Some(bad) = cmd.unknown_attr(&["name"]) {
-                return unknown_param(cmd, bad);
-            }
-            if let Some(name) = cmd.attr("name") {
-                shared.db().identity = name.to_vec();
-            }
-            done(cmd)
-        }
         ("interface", "monitor-traffic") => monitor_traffic(shared, cmd),
         ("ip/firewall/address-list", "print" | "getall") => address_list_print(shared, cmd),
-        _ => match table {
-            Some(menu) => table_command(shared, cmd, menu, command, dirs),
+        _ => match crate::menus::find(&menu) {
+            Some(def) => crate::engine::exec(shared, cmd, def, command, dirs),
             None => unknown_command(cmd, dirs),
         },
-    }
-}
-
-fn table_command(
-    shared: &Arc<Shared>,
-    cmd: &Command,
-    menu: Menu,
-    command: &str,
-    dirs: &[&str],
-) -> Outcome {
-    let writable = menu != Menu::DhcpLease;
-    match command {
-        "print" | "getall" => {
-            let mut params = PRINT_PARAMS.to_vec();
-            params.extend(["follow", "follow-only"]);
-            if let Some(bad) = cmd.unknown_attr(&params) {
-                return unknown_param(cmd, bad);
-            }
-            if cmd.attr("follow").is_some() || cmd.attr("follow-only").is_some() {
-                let rows = if cmd.attr("follow").is_some() {
-                    filtered(cmd, shared.db().rows_for_print(menu))
-                } else {
-                    Vec::new()
-                };
-                return Outcome::Stream(StreamSpec::Listen {
-                    menu,
-                    initial: rows,
-                    changes: shared.changes.subscribe(),
-                });
-            }
-            let rows = shared.db().rows_for_print(menu);
-            print_rows(shared, cmd, rows)
-        }
-        "get" => {
-            if let Some(bad) = cmd.unknown_attr(&["number", "numbers", "value-name"]) {
-                return unknown_param(cmd, bad);
-            }
-            let Some(reference) = item_ref(cmd) else {
-                return no_such_item(cmd);
-            };
-            let db = shared.db();
-            let rows = db.rows_for_print(menu);
-            let table = db.table(menu);
-            match table.resolve(reference) {
-                Some(i) => get_value(cmd, &rows[i]),
-                None => no_such_item(cmd),
-            }
-        }
-        "listen" => {
-            if let Some(bad) = cmd.unknown_attr(&[]) {
-                return unknown_param(cmd, bad);
-            }
-            Outcome::Stream(StreamSpec::Listen {
-                menu,
-                initial: Vec::new(),
-                changes: shared.changes.subscribe(),
-            })
-        }
-        "set" if writable => set(shared, cmd, menu),
-        "enable" | "disable" if writable => {
-            if let Some(bad) = cmd.unknown_attr(&["numbers"]) {
-                return unknown_param(cmd, bad);
-            }
-            let mut db = shared.db();
-            let Some(idx) = resolve_all(&db, menu, cmd) else {
-                return no_such_item(cmd);
-            };
-            let disabled = command == "disable";
-            let mut changes = Vec::new();
-            for i in idx {
-                if set_disabled(&mut db, menu, i, disabled) {
-                    changes.push(i);
-                }
-            }
-            notify(shared, &db, menu, &changes);
-            done(cmd)
-        }
-        "remove" if menu == Menu::IpAddress || menu == Menu::FirewallFilter => {
-            if let Some(bad) = cmd.unknown_attr(&["numbers"]) {
-                return unknown_param(cmd, bad);
-            }
-            let mut db = shared.db();
-            let Some(mut idx) = resolve_all(&db, menu, cmd) else {
-                return no_such_item(cmd);
-            };
-            idx.sort_unstable();
-            idx.dedup();
-            for i in idx.into_iter().rev() {
-                let row = db.table_mut(menu).rows.remove(i);
-                let dead = Row::default()
-                    .with(".id", row.get(".id").unwrap_or(b"").to_vec())
-                    .with(".dead", "true");
-                let _ = shared.changes.send(Change { menu, row: dead });
-            }
-            done(cmd)
-        }
-        "add" if menu == Menu::IpAddress => add_address(shared, cmd),
-        "add" if menu == Menu::FirewallFilter => add_filter(shared, cmd),
-        "move" if menu == Menu::FirewallFilter => move_filter(shared, cmd),
-        _ => unknown_command(cmd, dirs),
-    }
-}
-
-/// `.id`, `numbers` or `number`: the item(s) a command is about.
-fn item_ref(cmd: &Command) -> Option<&[u8]> {
-    cmd.attr(".id")
-        .or_else(|| cmd.attr("numbers"))
-        .or_else(|| cmd.attr("number"))
-}
-
-/// Resolves a comma-separated item list; `None` if any item does not exist.
-fn resolve_all(db: &Db, menu: Menu, cmd: &Command) -> Option<Vec<usize>> {
-    let reference = item_ref(cmd)?;
-    let table = db.table(menu);
-    reference
-        .split(|&b| b == b',')
-        .filter(|r| !r.is_empty())
-        .map(|r| table.resolve(r))
-        .collect::<Option<Vec<_>>>()
-        .filter(|v| !v.is_empty())
-}
-
-fn set_disabled(db: &mut Db, menu: Menu, i: usize, disabled: bool) -> bool {
-    let row = &db.table(menu).rows[i];
-    if row.get("disabled") == Some(yes(disabled).as_bytes()) {
-        return false;
-    }
-    let id = row.get(".id").unwrap_or(b"").to_vec();
-    let link = db.link_up(&id);
-    let row = &mut db.table_mut(menu).rows[i];
-    row.set("disabled", yes(disabled));
-    if menu == Menu::Interface {
-        row.set("running", yes(link && !disabled));
-    }
-    true
-}
-
-fn notify(shared: &Shared, db: &Db, menu: Menu, changed: &[usize]) {
-    if changed.is_empty() {
-        return;
-    }
-    let rows = db.rows_for_print(menu);
-    for &i in changed {
-        if let Some(r) = rows.get(i) {
-            let _ = shared.changes.send(Change {
-                menu,
-                row: r.clone(),
-            });
-        }
-    }
-}
-
-fn set(shared: &Shared, cmd: &Command, menu: Menu) -> Outcome {
-    let mut allowed = menu.set_params().to_vec();
-    allowed.push("numbers");
-    if let Some(bad) = cmd.unknown_attr(&allowed) {
-        return unknown_param(cmd, bad);
-    }
-    let mut db = shared.db();
-    let Some(idx) = resolve_all(&db, menu, cmd) else {
-        return no_such_item(cmd);
-    };
-    // Validate everything first, so a bad value changes nothing.
-    for (k, v) in &cmd.attrs {
-        match k.as_str() {
-            "disabled" | "log" if parse_bool(v).is_none() => return invalid(cmd, k),
-            "mtu" | "l2mtu" => {
-                let ok = std::str::from_utf8(v)
-                    .ok()
-                    .and_then(|s| s.parse::<u32>().ok())
-                    .is_some_and(|n| (68..=65535).contains(&n));
-                if !ok {
-                    return trap(
-                        cmd,
-                        Some(1),
-                        &format!("value of {k} out of range (68..65535)"),
-                    );
-                }
-            }
-            "address" if parse_ipv4_prefix(v).is_none() => return invalid(cmd, k),
-            "interface" if db.interface(v).is_none() => {
-                return trap(cmd, Some(1), "input does not match any value of interface")
-            }
-            "name" if menu == Menu::Interface => {
-                if v.is_empty() {
-                    return invalid(cmd, k);
-                }
-                let clash = db
-                    .interfaces
-                    .rows
-                    .iter()
-                    .enumerate()
-                    .any(|(i, r)| r.get("name") == Some(v.as_slice()) && !idx.contains(&i));
-                if clash {
-                    return trap(cmd, None, "failure: already have interface with such name");
-                }
-            }
-            _ => {}
-        }
-    }
-    for &i in &idx {
-        for (k, v) in &cmd.attrs {
-            match k.as_str() {
-                ".id" | "numbers" => {}
-                "disabled" => {
-                    set_disabled(&mut db, menu, i, parse_bool(v).unwrap_or(false));
-                }
-                "comment" if v.is_empty() => db.table_mut(menu).rows[i].remove("comment"),
-                "address" if menu == Menu::IpAddress => {
-                    let row = &db.table(menu).rows[i];
-                    let iface = row.get("interface").unwrap_or(b"").to_vec();
-                    let comment = row.get("comment").map(<[u8]>::to_vec);
-                    let disabled = row.get("disabled") == Some(b"true");
-                    let id = row.get(".id").unwrap_or(b"").to_vec();
-                    let mut fresh = db.address_row(v, &iface, disabled, comment.as_deref());
-                    fresh.fields.insert(0, (".id".to_string(), id));
-                    db.addresses.rows[i] = fresh;
-                }
-                "interface" if menu == Menu::IpAddress => {
-                    let row = &mut db.addresses.rows[i];
-                    row.set("interface", v.clone());
-                    row.set("actual-interface", v.clone());
-                }
-                "log" => db.table_mut(menu).rows[i].set(k, yes(parse_bool(v).unwrap_or(false))),
-                _ => db.table_mut(menu).rows[i].set(k, v.clone()),
-            }
-        }
-        if menu == Menu::Interface {
-            let row = &mut db.interfaces.rows[i];
-            if let Some(mtu) = cmd.attr("mtu") {
-                row.set("actual-mtu", mtu.to_vec());
-            }
-        }
-    }
-    notify(shared, &db, menu, &idx);
-    done(cmd)
-}
-
-fn add_address(shared: &Shared, cmd: &Command) -> Outcome {
-    if let Some(bad) = cmd.unknown_attr(Menu::IpAddress.add_params()) {
-        return unknown_param(cmd, bad);
-    }
-    let Some(address) = cmd.attr("address") else {
-        return missing(cmd, "address");
-    };
-    let Some(interface) = cmd.attr("interface") else {
-        return missing(cmd, "interface");
-    };
-    let Some((a, len)) = parse_ipv4_prefix(address) else {
-        return invalid(cmd, "address");
-    };
-    let disabled = match cmd.attr("disabled") {
-        Some(v) => match parse_bool(v) {
-            Some(b) => b,
-            None => return invalid(cmd, "disabled"),
-        },
-        None => false,
-    };
-    let mut db = shared.db();
-    if db.interface(interface).is_none() {
-        return trap(cmd, Some(1), "input does not match any value of interface");
-    }
-    let canonical = format!("{}/{}", std::net::Ipv4Addr::from(a), len);
-    let dup = db.addresses.rows.iter().any(|r| {
-        r.get("address") == Some(canonical.as_bytes()) && r.get("interface") == Some(interface)
-    });
-    if dup {
-        return trap(cmd, None, "failure: already have such address");
-    }
-    let comment = cmd
-        .attr("comment")
-        .filter(|c| !c.is_empty())
-        .map(<[u8]>::to_vec);
-    let row = db.address_row(address, interface, disabled, comment.as_deref());
-    let id = db.addresses.insert(row);
-    let idx = db.addresses.rows.len() - 1;
-    notify(shared, &db, Menu::IpAddress, &[idx]);
-    sentences(vec![reply_of(cmd).done_ret(format_id(id).as_bytes())])
-}
-
-const ACTIONS: &[&str] = &[
-    "accept",
-    "add-dst-to-address-list",
-    "add-src-to-address-list",
-    "drop",
-    "fasttrack-connection",
-    "jump",
-    "log",
-    "passthrough",
-    "reject",
-    "return",
-    "tarpit",
-];
-
-fn add_filter(shared: &Shared, cmd: &Command) -> Outcome {
-    if let Some(bad) = cmd.unknown_attr(Menu::FirewallFilter.add_params()) {
-        return unknown_param(cmd, bad);
-    }
-    let Some(chain) = cmd.attr("chain").filter(|c| !c.is_empty()) else {
-        return missing(cmd, "chain");
-    };
-    if let Some(action) = cmd.attr("action") {
-        if !ACTIONS.iter().any(|a| a.as_bytes() == action) {
-            return trap(cmd, Some(1), "input does not match any value of action");
-        }
-    }
-    for k in ["disabled", "log"] {
-        if let Some(v) = cmd.attr(k) {
-            if parse_bool(v).is_none() {
-                return invalid(cmd, k);
-            }
-        }
-    }
-    let mut db = shared.db();
-    let before = match cmd.attr("place-before") {
-        Some(r) => match db.filters.resolve(r) {
-            Some(i) => Some(i),
-            None => return no_such_item(cmd),
-        },
-        None => None,
-    };
-    let mut row = Row::default().with("chain", chain.to_vec());
-    row.push("action", cmd.attr("action").unwrap_or(b"accept").to_vec());
-    for (k, v) in &cmd.attrs {
-        match k.as_str() {
-            "chain" | "action" | "place-before" => {}
-            "comment" if v.is_empty() => {}
-            "disabled" | "log" => row.push(k, yes(parse_bool(v).unwrap_or(false))),
-            _ => row.push(k, v.clone()),
-        }
-    }
-    let row = Db::finish_filter_row(row, 0, 0);
-    let id = db.filters.insert(row);
-    let mut idx = db.filters.rows.len() - 1;
-    if let Some(b) = before {
-        let row = db.filters.rows.remove(idx);
-        db.filters.rows.insert(b, row);
-        idx = b;
-    }
-    notify(shared, &db, Menu::FirewallFilter, &[idx]);
-    sentences(vec![reply_of(cmd).done_ret(format_id(id).as_bytes())])
-}
-
-fn move_filter(shared: &Shared, cmd: &Command) -> Outcome {
-    if let Some(bad) = cmd.unknown_attr(&["numbers", "destination"]) {
-        return unknown_param(cmd, bad);
-    }
-    let mut db = shared.db();
-    let Some(idx) = resolve_all(&db, Menu::FirewallFilter, cmd) else {
-        return no_such_item(cmd);
-    };
-    let dest_id = match cmd.attr("destination") {
-        Some(d) => match db.filters.resolve(d) {
-            Some(i) => db.filters.rows[i].get(".id").map(<[u8]>::to_vec),
-            None => return no_such_item(cmd),
-        },
-        None => None,
-    };
-    let ids: Vec<Vec<u8>> = idx
-        .iter()
-        .filter_map(|&i| db.filters.rows[i].get(".id").map(<[u8]>::to_vec))
-        .collect();
-    let mut moved = Vec::new();
-    for id in &ids {
-        if let Some(i) = db.filters.index_of(id) {
-            moved.push(db.filters.rows.remove(i));
-        }
-    }
-    let at = match &dest_id {
-        Some(d) => db.filters.index_of(d).unwrap_or(db.filters.rows.len()),
-        None => db.filters.rows.len(),
-    };
-    for (k, row) in moved.into_iter().enumerate() {
-        db.filters.rows.insert(at + k, row);
-    }
-    done(cmd)
-}
-
-/// Applies the query of a `print`.
-fn filtered(cmd: &Command, rows: Vec<Row>) -> Vec<Row> {
-    if cmd.queries.is_empty() {
-        rows
-    } else {
-        rows.into_iter()
-            .filter(|r| matches(&cmd.queries, r))
-            .collect()
-    }
-}
-
-/// A `print` over ready rows: query, `count-only`, `.proplist`, `!empty`.
-fn print_rows(shared: &Shared, cmd: &Command, rows: Vec<Row>) -> Outcome {
-    if let Some(bad) = cmd.unknown_attr(PRINT_PARAMS) {
-        return unknown_param(cmd, bad);
-    }
-    let rows = filtered(cmd, rows);
-    let r = reply_of(cmd);
-    if cmd.attr("count-only").is_some() {
-        return sentences(vec![r.done_ret(rows.len().to_string().as_bytes())]);
-    }
-    let mut out = Vec::with_capacity(rows.len() + 2);
-    if rows.is_empty() && shared.config.empty_replies {
-        out.push(r.empty());
-    }
-    for row in &rows {
-        match &cmd.proplist {
-            Some(p) => out.push(r.re(&project(row, p))),
-            None => out.push(r.re(row)),
-        }
-    }
-    out.push(r.done());
-    Outcome::Sentences {
-        sentences: out,
-        print: true,
-    }
-}
-
-/// `get =value-name=X` on one row: `!done =ret=value`.
-fn get_value(cmd: &Command, row: &Row) -> Outcome {
-    if let Some(bad) = cmd.unknown_attr(&["value-name", "number", "numbers"]) {
-        return unknown_param(cmd, bad);
-    }
-    let Some(name) = cmd.attr("value-name") else {
-        return missing(cmd, "value-name");
-    };
-    let name = String::from_utf8_lossy(name);
-    match row.get(&name) {
-        Some(v) => sentences(vec![reply_of(cmd).done_ret(v)]),
-        None => trap(cmd, Some(1), "input does not match any value of value-name"),
     }
 }
 
@@ -613,7 +129,7 @@ pub(crate) fn address_list(shared: &Shared) -> &Prebuilt {
         let n = shared.config.effective_address_list_rows();
         let mut bytes = Vec::with_capacity(n * 120 + 8);
         let mut starts = Vec::with_capacity(n + 1);
-        let r = Reply::default();
+        let r = Reply::with_position(None, crate::reply::TagPosition::First);
         for i in 0..n {
             starts.push(bytes.len());
             r.re_into(&address_list_row(i), &mut bytes);
@@ -644,7 +160,10 @@ fn address_list_print(shared: &Shared, cmd: &Command) -> Outcome {
         };
     }
     let n = shared.config.effective_address_list_rows();
-    let rows = (0..n).map(address_list_row).collect();
+    let rows: Vec<Row> = (0..n)
+        .map(address_list_row)
+        .filter(|r| cmd.queries.is_empty() || crate::query::matches(&cmd.queries, r))
+        .collect();
     print_rows(shared, cmd, rows)
 }
 
@@ -684,10 +203,13 @@ fn monitor_traffic(shared: &Shared, cmd: &Command) -> Outcome {
         Err(o) => return o,
     };
     let db = shared.db();
+    let Some(table) = db.table("interface") else {
+        return no_such_item(cmd);
+    };
     let mut names = Vec::new();
     for r in list.split(|&b| b == b',').filter(|r| !r.is_empty()) {
-        match db.interfaces.resolve(r) {
-            Some(i) => names.push(db.interfaces.rows[i].get("name").unwrap_or(b"").to_vec()),
+        match table.resolve(r) {
+            Some(i) => names.push(table.rows[i].get("name").unwrap_or(b"").to_vec()),
             None => return no_such_item(cmd),
         }
     }
@@ -807,10 +329,12 @@ fn torch(shared: &Shared, cmd: &Command) -> Outcome {
         Err(o) => return o,
     };
     let db = shared.db();
-    let Some(i) = db.interfaces.resolve(interface) else {
+    let Some(name) = db.table("interface").and_then(|t| {
+        let i = t.resolve(interface)?;
+        Some(t.rows[i].get("name").unwrap_or(b"").to_vec())
+    }) else {
         return trap(cmd, Some(1), "input does not match any value of interface");
     };
-    let name = db.interfaces.rows[i].get("name").unwrap_or(b"").to_vec();
     Outcome::Stream(StreamSpec::Torch {
         interface: name,
         interval,

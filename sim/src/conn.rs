@@ -16,7 +16,8 @@ use tokio::task::JoinHandle;
 use crate::codec::{parse_sentence, Parsed};
 use crate::commands::{self, Outcome};
 use crate::model::{Change, Db};
-use crate::reply::{fatal, Command, Reply};
+use crate::profile::{LoginMode, Profile};
+use crate::reply::{fatal, Command, Reply, TagPosition};
 use crate::streams;
 use crate::{ReplyOrder, SimConfig};
 
@@ -40,6 +41,8 @@ pub(crate) struct Prebuilt {
 /// State shared by all connections of one simulator.
 pub(crate) struct Shared {
     pub config: SimConfig,
+    /// The version profile with the override flags applied.
+    pub profile: Profile,
     pub db: Mutex<Db>,
     pub changes: broadcast::Sender<Change>,
     pub address_list: OnceLock<Prebuilt>,
@@ -53,9 +56,11 @@ impl Shared {
     /// State for a new simulator. The plain address-list reply is encoded here, once, so
     /// that no `print` pays for it.
     pub fn new(config: SimConfig) -> Arc<Shared> {
-        let db = Db::new(&config.faults);
+        let profile = Profile::new(config.ros, config.legacy_login, config.empty_replies);
+        let db = Db::new(&config.faults, config.ros.full());
         let shared = Arc::new(Shared {
             config,
+            profile,
             db: Mutex::new(db),
             changes: broadcast::channel(1024).0,
             address_list: OnceLock::new(),
@@ -409,7 +414,9 @@ impl Conn {
                     if words.is_empty() {
                         continue;
                     }
-                    if let Flow::Close = self.handle(Command::parse(words)).await {
+                    let mut cmd = Command::parse(words);
+                    cmd.tag_position = self.shared.config.tag_position;
+                    if let Flow::Close = self.handle(cmd).await {
                         break Some(End::Graceful);
                     }
                 }
@@ -480,9 +487,26 @@ impl Conn {
 
     async fn login(&mut self, cmd: &Command) {
         let cfg = &self.shared.config;
-        let r = Reply::new(cmd.tag.clone());
+        let profile = self.shared.profile;
+        let r = crate::commands::reply_of(cmd);
         let name = cmd.attr("name").unwrap_or(b"");
-        if cfg.legacy_login {
+        let bare = cmd.attr("name").is_none() && cmd.attr("password").is_none();
+        if profile.login == LoginMode::Plain && (bare || cmd.attr("response").is_some()) {
+            // From 6.45.1 a bare `/login` still gets a challenge, but its MD5 response is
+            // refused.
+            if cmd.attr("response").is_some() {
+                self.challenge = None;
+                let mut out = r.trap(None, profile.bad_login);
+                out.extend(r.done());
+                self.send(out).await;
+            } else {
+                let c = self.shared.challenge();
+                self.challenge = Some(c);
+                self.send(r.done_ret(hex(&c).as_bytes())).await;
+            }
+            return;
+        }
+        if profile.login == LoginMode::Md5Only {
             match cmd.attr("response") {
                 None => {
                     let c = self.shared.challenge();
@@ -503,7 +527,7 @@ impl Conn {
                         self.logged_in = true;
                         self.send(r.done()).await;
                     } else {
-                        let mut out = r.trap(None, "cannot log in");
+                        let mut out = r.trap(None, profile.bad_login);
                         out.extend(r.done());
                         self.send(out).await;
                     }
@@ -515,7 +539,7 @@ impl Conn {
                 self.logged_in = true;
                 self.send(r.done()).await;
             } else {
-                let mut out = r.trap(None, "invalid user name or password (6)");
+                let mut out = r.trap(None, profile.bad_login);
                 out.extend(r.done());
                 self.send(out).await;
             }
@@ -528,7 +552,7 @@ impl Conn {
     /// command, as clients that sent it found out); cancelling a tag that is not running
     /// answers `!trap =message=unknown command tag` then `!done`.
     async fn cancel(&mut self, cmd: &Command) {
-        let r = Reply::new(cmd.tag.clone());
+        let r = crate::commands::reply_of(cmd);
         if let Some(bad) = cmd.unknown_attr(&["tag"]) {
             let mut out = r.trap(None, &format!("unknown parameter {bad}"));
             out.extend(r.done());
@@ -549,7 +573,7 @@ impl Conn {
                 h.abort();
                 let _ = h.await;
             }
-            stopped.push(Reply::new(t.tag));
+            stopped.push(Reply::with_position(t.tag, cmd.tag_position));
         }
         let mut out = Vec::new();
         match self.shared.config.reply_order {
@@ -596,19 +620,33 @@ impl Conn {
             Outcome::TaggedPrebuilt(tag) => {
                 let shared = self.shared.clone();
                 let tx = self.tx.clone();
-                let reply = Reply::new(Some(tag.clone()));
+                let reply = Reply::with_position(Some(tag.clone()), cmd.tag_position);
                 self.registry.spawn(Some(tag), self.tx.clone(), async move {
                     let p = commands::address_list(&shared);
                     let mut tag_word = Vec::new();
-                    reply.sentence_into("!re", &[], &mut tag_word);
+                    Reply::with_position(reply.tag().map(<[u8]>::to_vec), TagPosition::First)
+                        .sentence_into("!re", &[], &mut tag_word);
                     // `!re` + tag word, without the sentence end.
                     tag_word.pop();
+                    let tag_only = &tag_word[4..];
                     let mut batch = Vec::with_capacity(CHUNK + 256);
-                    for w in p.starts.windows(2) {
+                    for (i, w) in p.starts.windows(2).enumerate() {
                         let row = &p.bytes[w[0]..w[1]];
-                        batch.extend_from_slice(&tag_word);
-                        // Skip the row's own `!re` word (4 bytes).
-                        batch.extend_from_slice(&row[4..]);
+                        let first = match reply.position() {
+                            TagPosition::First => true,
+                            TagPosition::Last => false,
+                            TagPosition::Mixed => i % 2 == 0,
+                        };
+                        if first {
+                            batch.extend_from_slice(&tag_word);
+                            // Skip the row's own `!re` word (4 bytes).
+                            batch.extend_from_slice(&row[4..]);
+                        } else {
+                            // The row without its end, the tag, the end.
+                            batch.extend_from_slice(&row[..row.len() - 1]);
+                            batch.extend_from_slice(tag_only);
+                            batch.push(0);
+                        }
                         if batch.len() >= CHUNK {
                             let full =
                                 std::mem::replace(&mut batch, Vec::with_capacity(CHUNK + 256));
@@ -626,7 +664,7 @@ impl Conn {
             }
             Outcome::Stream(spec) => {
                 let ctx = streams::StreamCtx {
-                    reply: Reply::new(cmd.tag.clone()),
+                    reply: crate::commands::reply_of(&cmd),
                     proplist: cmd.proplist.clone(),
                     tx: self.tx.clone(),
                     shared: self.shared.clone(),

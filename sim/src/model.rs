@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::menus::{MenuDef, Shape};
 use crate::Faults;
 
 /// One item of a menu: ordered `name = value` pairs. Values are bytes, not text.
@@ -180,87 +181,16 @@ pub fn network_of(addr: [u8; 4], len: u8) -> [u8; 4] {
     (a & mask).to_be_bytes()
 }
 
-fn dotted(a: [u8; 4]) -> String {
+/// `a.b.c.d`.
+pub fn dotted(a: [u8; 4]) -> String {
     std::net::Ipv4Addr::from(a).to_string()
 }
-
-/// Which menu a table is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Menu {
-    /// `/interface`
-    Interface,
-    /// `/ip/address`
-    IpAddress,
-    /// `/ip/firewall/filter`
-    FirewallFilter,
-    /// `/ip/dhcp-server/lease`
-    DhcpLease,
-}
-
-impl Menu {
-    /// Every menu with a table.
-    pub const ALL: [Menu; 4] = [
-        Menu::Interface,
-        Menu::IpAddress,
-        Menu::FirewallFilter,
-        Menu::DhcpLease,
-    ];
-
-    /// The API path of the menu, without slashes at either end.
-    pub fn path(self) -> &'static str {
-        match self {
-            Menu::Interface => "interface",
-            Menu::IpAddress => "ip/address",
-            Menu::FirewallFilter => "ip/firewall/filter",
-            Menu::DhcpLease => "ip/dhcp-server/lease",
-        }
-    }
-
-    /// Properties that `add` accepts.
-    pub fn add_params(self) -> &'static [&'static str] {
-        match self {
-            Menu::Interface | Menu::DhcpLease => &[],
-            Menu::IpAddress => &["address", "interface", "network", "comment", "disabled"],
-            // `add` takes what `set` takes, and where to place the rule.
-            Menu::FirewallFilter => &FIREWALL_ADD_PARAMS,
-        }
-    }
-
-    /// Properties that `set` accepts (besides `.id` / `numbers`).
-    pub fn set_params(self) -> &'static [&'static str] {
-        match self {
-            Menu::Interface => &["name", "mtu", "l2mtu", "comment", "disabled"],
-            Menu::IpAddress => &["address", "interface", "network", "comment", "disabled"],
-            Menu::FirewallFilter => &FIREWALL_ADD_PARAMS[..FIREWALL_ADD_PARAMS.len() - 1],
-            Menu::DhcpLease => &["comment", "disabled"],
-        }
-    }
-}
-
-/// Properties of a firewall filter rule that `add` accepts; `set` takes all but the last.
-static FIREWALL_ADD_PARAMS: [&str; 15] = [
-    "chain",
-    "action",
-    "protocol",
-    "src-address",
-    "dst-address",
-    "src-port",
-    "dst-port",
-    "in-interface",
-    "out-interface",
-    "connection-state",
-    "comment",
-    "disabled",
-    "log",
-    "log-prefix",
-    "place-before",
-];
 
 /// A change broadcast to `listen` commands.
 #[derive(Debug, Clone)]
 pub struct Change {
-    /// The menu that changed.
-    pub menu: Menu,
+    /// The path of the menu that changed.
+    pub menu: &'static str,
     /// The item as it is now, or `.id` and `.dead=true` when it was removed.
     pub row: Row,
 }
@@ -301,194 +231,80 @@ impl Table {
     }
 }
 
-/// The simulated router's configuration.
+/// The simulated router's configuration: one [`Table`] per menu of [`crate::menus`].
 #[derive(Debug)]
 pub struct Db {
-    /// `/system/identity` name.
-    pub identity: Vec<u8>,
-    /// `/interface`
-    pub interfaces: Table,
-    /// Whether each interface's link is up (by `.id`), which with `disabled` gives `running`.
-    link_up: Vec<(Vec<u8>, bool)>,
-    /// `/ip/address`
-    pub addresses: Table,
-    /// `/ip/firewall/filter`
-    pub filters: Table,
-    /// `/ip/dhcp-server/lease`
-    pub leases: Table,
-    started: Instant,
+    tables: Vec<(&'static MenuDef, Table)>,
+    /// When the simulator started (counters advance from here).
+    pub started: Instant,
+    /// The RouterOS version the profile reports, e.g. `7.18.2`.
+    pub version: &'static str,
 }
 
 /// Seconds the simulated router had been up when the simulator started.
 const BOOT_OFFSET: Duration = Duration::from_secs(3 * 86_400 + 4 * 3600 + 5 * 60 + 6);
 
 impl Db {
-    /// A router with the default configuration, shaped by `faults`.
-    pub fn new(faults: &Faults) -> Db {
+    /// A router with the sample rows of every menu, shaped by `faults`, reporting `version`.
+    pub fn new(faults: &Faults, version: &'static str) -> Db {
+        let mut tables = Vec::new();
+        for def in crate::menus::all() {
+            let mut table = Table::default();
+            for sample in def.rows {
+                let given: Vec<(&str, &[u8])> =
+                    sample.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+                let mut row = def.make_row(&given);
+                if let Some(hook) = def.hooks.on_write {
+                    // Sample rows are valid by construction; a hook only derives values here.
+                    let _ = hook_on_sample(hook, &mut row);
+                }
+                def.reorder(&mut row);
+                match def.shape {
+                    Shape::List => {
+                        table.insert(row);
+                    }
+                    Shape::Single => table.rows.push(row),
+                }
+            }
+            if def.shape == Shape::Single && table.rows.is_empty() {
+                table.rows.push(def.make_row(&[]));
+            }
+            tables.push((def, table));
+        }
         let mut db = Db {
-            identity: b"MikroTik".to_vec(),
-            interfaces: Table::default(),
-            link_up: Vec::new(),
-            addresses: Table::default(),
-            filters: Table::default(),
-            leases: Table::default(),
+            tables,
             started: Instant::now(),
+            version,
         };
-        let ifaces: [(&str, &str, bool); 7] = [
-            ("ether1", "ether", true),
-            ("ether2", "ether", true),
-            ("ether3", "ether", false),
-            ("ether4", "ether", false),
-            ("ether5", "ether", false),
-            ("bridge1", "bridge", true),
-            ("wlan1", "wlan", false),
-        ];
-        for (n, (name, kind, up)) in ifaces.iter().enumerate() {
-            let mut row = Row::default().with("name", *name).with("type", *kind);
-            if *kind != "bridge" {
-                row.push("default-name", *name);
-            }
-            row.push("mtu", if *kind == "bridge" { "auto" } else { "1500" });
-            row.push("actual-mtu", "1500");
-            row.push(
-                "l2mtu",
-                match *kind {
-                    "wlan" => "1600",
-                    "bridge" => "65535",
-                    _ => "1598",
-                },
-            );
-            if *kind == "ether" {
-                row.push("max-l2mtu", "9796");
-            }
-            row.push("mac-address", format!("4C:5E:0C:12:34:{:02X}", 0x50 + n));
-            if *up {
-                row.push("last-link-up-time", "2024-11-02 09:14:07");
-            }
-            row.push("link-downs", if *up { "1" } else { "0" });
-            for k in [
-                "rx-byte",
-                "tx-byte",
-                "rx-packet",
-                "tx-packet",
-                "rx-drop",
-                "tx-drop",
-                "tx-queue-drop",
-                "rx-error",
-                "tx-error",
-            ] {
-                row.push(k, "0");
-            }
-            row.push("running", yes(*up));
-            row.push("disabled", "false");
-            match *name {
-                "ether1" => match faults.oversize_word {
-                    // The word `=comment=...` is exactly `n` bytes long.
-                    Some(n) => row.push("comment", vec![b'x'; n.saturating_sub(9)]),
-                    None => row.push("comment", "uplink"),
-                },
-                "ether2" if faults.non_utf8 => {
-                    row.push("comment", b"Caf\xe9 \x80 r\xe9seau".to_vec())
+        if let Some(t) = db.table_mut("interface") {
+            for row in &mut t.rows {
+                match row.get("name") {
+                    Some(b"ether1") => {
+                        if let Some(n) = faults.oversize_word {
+                            // The word `=comment=...` is exactly `n` bytes long.
+                            row.set("comment", vec![b'x'; n.saturating_sub(9)]);
+                        } else {
+                            row.set("comment", "uplink");
+                        }
+                    }
+                    Some(b"ether2") if faults.non_utf8 => {
+                        row.set("comment", b"Caf\xe9 \x80 r\xe9seau".to_vec())
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
-            let id = db.interfaces.insert(row);
-            db.link_up.push((format_id(id).into_bytes(), *up));
-        }
-
-        for (addr, iface, comment) in [
-            ("192.168.88.1/24", "bridge1", Some("defconf")),
-            ("10.0.0.2/30", "ether1", None),
-        ] {
-            let row = db.address_row(
-                addr.as_bytes(),
-                iface.as_bytes(),
-                false,
-                comment.map(str::as_bytes),
-            );
-            db.addresses.insert(row);
-        }
-
-        let rules: [&[(&str, &str)]; 5] = [
-            &[
-                ("chain", "input"),
-                ("action", "accept"),
-                ("connection-state", "established,related,untracked"),
-                ("comment", "defconf: accept established,related,untracked"),
-            ],
-            &[
-                ("chain", "input"),
-                ("action", "drop"),
-                ("connection-state", "invalid"),
-                ("comment", "defconf: drop invalid"),
-            ],
-            &[
-                ("chain", "input"),
-                ("action", "accept"),
-                ("protocol", "icmp"),
-                ("comment", "defconf: accept ICMP"),
-            ],
-            &[
-                ("chain", "input"),
-                ("action", "accept"),
-                ("protocol", "tcp"),
-                ("dst-port", "8728,8729"),
-                ("src-address", "192.168.88.0/24"),
-                ("comment", "allow API from LAN"),
-            ],
-            &[
-                ("chain", "input"),
-                ("action", "drop"),
-                ("in-interface", "ether1"),
-                ("comment", "defconf: drop all from WAN"),
-            ],
-        ];
-        for (i, rule) in rules.iter().enumerate() {
-            let mut row = Row::default();
-            for (k, v) in rule.iter() {
-                row.push(k, *v);
-            }
-            let packets = 1000 * (5 - i as u64) + 17 * i as u64;
-            let row = Db::finish_filter_row(row, packets * 84, packets);
-            db.filters.insert(row);
-        }
-
-        let leases = [
-            ("192.168.88.254", "AC:DE:48:00:11:22", Some("laptop"), true),
-            ("192.168.88.253", "AC:DE:48:00:11:33", Some("phone"), true),
-            ("192.168.88.252", "AC:DE:48:00:11:44", Some("printer"), true),
-            ("192.168.88.100", "AC:DE:48:00:11:55", None, false),
-        ];
-        for (i, (addr, mac, host, bound)) in leases.iter().enumerate() {
-            let mut row = Row::default()
-                .with("address", *addr)
-                .with("mac-address", *mac)
-                .with("client-id", format!("1:{}", mac.to_lowercase()));
-            row.push("address-lists", "");
-            row.push("server", "defconf");
-            row.push("dhcp-option", "");
-            if *bound {
-                row.push("status", "bound");
-                row.push("expires-after", format!("{}m{}s", 4 + i * 3, 10 + i));
-                row.push("last-seen", format!("{}m{}s", 5 - i, 50 - i));
-                row.push("active-address", *addr);
-                row.push("active-mac-address", *mac);
-                row.push("active-client-id", format!("1:{}", mac.to_lowercase()));
-                row.push("active-server", "defconf");
-                if let Some(h) = host {
-                    row.push("host-name", *h);
-                }
-            } else {
-                row.push("status", "waiting");
-                row.push("last-seen", "never");
-            }
-            row.push("radius", "false");
-            row.push("dynamic", yes(*bound));
-            row.push("blocked", "false");
-            row.push("disabled", "false");
-            db.leases.insert(row);
         }
         db
+    }
+
+    /// Sets `/system/identity`'s name.
+    pub fn set_identity(&mut self, name: impl Into<Vec<u8>>) {
+        if let Some(row) = self
+            .table_mut("system/identity")
+            .and_then(|t| t.rows.first_mut())
+        {
+            row.set("name", name);
+        }
     }
 
     /// Time since the simulated boot.
@@ -496,155 +312,87 @@ impl Db {
         BOOT_OFFSET + self.started.elapsed()
     }
 
+    /// `/system/resource`'s `version` text, e.g. `7.16 (stable)`.
+    pub fn version_text(&self) -> String {
+        format!("{} (stable)", self.version)
+    }
+
     /// The table of a menu.
-    pub fn table(&self, menu: Menu) -> &Table {
-        match menu {
-            Menu::Interface => &self.interfaces,
-            Menu::IpAddress => &self.addresses,
-            Menu::FirewallFilter => &self.filters,
-            Menu::DhcpLease => &self.leases,
-        }
+    pub fn table(&self, path: &str) -> Option<&Table> {
+        self.tables
+            .iter()
+            .find(|(d, _)| d.path == path)
+            .map(|(_, t)| t)
     }
 
     /// The table of a menu, mutably.
-    pub fn table_mut(&mut self, menu: Menu) -> &mut Table {
-        match menu {
-            Menu::Interface => &mut self.interfaces,
-            Menu::IpAddress => &mut self.addresses,
-            Menu::FirewallFilter => &mut self.filters,
-            Menu::DhcpLease => &mut self.leases,
-        }
+    pub fn table_mut(&mut self, path: &str) -> Option<&mut Table> {
+        self.tables
+            .iter_mut()
+            .find(|(d, _)| d.path == path)
+            .map(|(_, t)| t)
     }
 
-    /// Whether the interface with this `.id` has link.
-    pub fn link_up(&self, id: &[u8]) -> bool {
-        self.link_up
-            .iter()
-            .find(|(k, _)| k == id)
-            .is_some_and(|(_, up)| *up)
-    }
-
-    /// Finds an interface row by name.
-    pub fn interface(&self, name: &[u8]) -> Option<&Row> {
-        self.interfaces
+    /// The first row of menu `path` whose `prop` is `value`.
+    pub fn find_row(&self, path: &str, prop: &str, value: &[u8]) -> Option<&Row> {
+        self.table(path)?
             .rows
             .iter()
-            .find(|r| r.get("name") == Some(name))
+            .find(|r| r.get(prop) == Some(value))
     }
 
-    /// Rows of a menu as print reports them now (counters advanced, derived values filled).
-    pub fn rows_for_print(&self, menu: Menu) -> Vec<Row> {
-        let table = self.table(menu);
-        match menu {
-            Menu::Interface => {
-                let secs = self.started.elapsed().as_secs_f64() + 3600.0;
-                table
-                    .rows
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| {
-                        let mut r = r.clone();
-                        if r.get("running") == Some(b"true") {
-                            let k = (i as f64 + 1.0) * 1000.0;
-                            let rx = (secs * k * 120.0) as u64;
-                            let tx = (secs * k * 35.0) as u64;
-                            r.set("rx-byte", rx.to_string());
-                            r.set("tx-byte", tx.to_string());
-                            r.set("rx-packet", (rx / 900).to_string());
-                            r.set("tx-packet", (tx / 400).to_string());
-                        }
-                        r
-                    })
-                    .collect()
-            }
-            Menu::IpAddress => table
-                .rows
-                .iter()
-                .map(|r| {
-                    let mut r = r.clone();
-                    let iface = r.get("interface").unwrap_or(b"").to_vec();
-                    let invalid = match self.interface(&iface) {
-                        Some(i) => i.get("disabled") == Some(b"true"),
-                        None => true,
-                    };
-                    r.set("invalid", yes(invalid));
-                    r
-                })
-                .collect(),
-            _ => table.rows.clone(),
-        }
+    /// The single row of a single-item menu (or the first row of a list).
+    pub fn single(&self, path: &str) -> Row {
+        self.table(path)
+            .and_then(|t| t.rows.first().cloned())
+            .unwrap_or_default()
     }
 
-    /// Builds an `/ip/address` row (without `.id`).
-    pub fn address_row(
-        &self,
-        address: &[u8],
-        interface: &[u8],
-        disabled: bool,
-        comment: Option<&[u8]>,
-    ) -> Row {
-        let (a, len) = parse_ipv4_prefix(address).unwrap_or(([0; 4], 32));
-        let mut row = Row::default()
-            .with("address", format!("{}/{}", dotted(a), len))
-            .with("network", dotted(network_of(a, len)))
-            .with("interface", interface.to_vec())
-            .with("actual-interface", interface.to_vec())
-            .with("invalid", "false")
-            .with("dynamic", "false")
-            .with("disabled", yes(disabled));
-        if let Some(c) = comment {
-            row.push("comment", c);
-        }
-        row
+    /// Rows of a menu as print reports them now: counters advanced, live values filled,
+    /// internal properties kept (the engine drops them on output).
+    pub fn rows_for_print(&self, def: &MenuDef) -> Vec<Row> {
+        let Some(table) = self.table(def.path) else {
+            return Vec::new();
+        };
+        let secs = self.started.elapsed().as_secs_f64() + 3600.0;
+        table
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut r = r.clone();
+                for c in def.counters {
+                    if c.when.is_some_and(|w| r.get(w) != Some(b"true")) {
+                        continue;
+                    }
+                    let base: u64 = r
+                        .get(c.prop)
+                        .and_then(|v| std::str::from_utf8(v).ok())
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    let grown = (secs * (c.per_second as f64) * (i as f64 + 1.0)) as u64;
+                    r.set(c.prop, base.saturating_add(grown).to_string());
+                }
+                if let Some(live) = def.hooks.live {
+                    live(self, i, &mut r);
+                }
+                r
+            })
+            .collect()
     }
+}
 
-    /// Adds the counters and flags every firewall rule reports.
-    pub fn finish_filter_row(mut row: Row, bytes: u64, packets: u64) -> Row {
-        if row.get("action").is_none() {
-            row.push("action", "accept");
-        }
-        for (k, v) in [("log", "false"), ("log-prefix", ""), ("disabled", "false")] {
-            if row.get(k).is_none() {
-                row.push(k, v);
-            }
-        }
-        row.push("bytes", bytes.to_string());
-        row.push("packets", packets.to_string());
-        row.push("invalid", "false");
-        row.push("dynamic", "false");
-        row
-    }
-
-    /// The single `/system/resource` row.
-    pub fn resource_row(&self) -> Row {
-        let t = self.started.elapsed().as_secs();
-        let load = (7 + (t * 13) % 23).to_string();
-        let free_mem = 812_646_400u64 - (t % 97) * 4096;
-        Row::default()
-            .with("uptime", format_uptime(self.uptime()))
-            .with("version", "7.16 (stable)")
-            .with("build-time", "2024-09-20 13:00:27")
-            .with("factory-software", "7.1")
-            .with("free-memory", free_mem.to_string())
-            .with("total-memory", "1073741824")
-            .with("cpu", "ARMv7")
-            .with("cpu-count", "4")
-            .with("cpu-frequency", "1400")
-            .with("cpu-load", load)
-            .with("free-hdd-space", "98566144")
-            .with("total-hdd-space", "134217728")
-            .with("write-sect-since-reboot", "5112")
-            .with("write-sect-total", "183211")
-            .with("bad-blocks", "0")
-            .with("architecture-name", "arm")
-            .with("board-name", "RB4011iGS+")
-            .with("platform", "MikroTik")
-    }
-
-    /// The single `/system/identity` row.
-    pub fn identity_row(&self) -> Row {
-        Row::default().with("name", self.identity.clone())
-    }
+/// Runs an `on_write` hook on a sample row, which needs no database.
+fn hook_on_sample(
+    hook: fn(&Db, &mut Row, &[&Row]) -> Result<(), crate::menus::HookError>,
+    row: &mut Row,
+) -> Result<(), crate::menus::HookError> {
+    let empty = Db {
+        tables: Vec::new(),
+        started: Instant::now(),
+        version: "",
+    };
+    hook(&empty, row, &[])
 }
 
 /// One `/ip/firewall/address-list` row, built from its index alone so that it never has to be

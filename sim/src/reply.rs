@@ -19,6 +19,44 @@ pub struct Command {
     pub queries: Vec<QueryWord>,
     /// Size of the sentence on the wire, in bytes.
     pub wire_size: usize,
+    /// Where replies to this command put the tag (set by the connection).
+    pub tag_position: TagPosition,
+}
+
+/// Where `.tag=` stands in a reply sentence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TagPosition {
+    /// Right after the reply word (`!re .tag=1 =name=x`), as one router capture has it.
+    First,
+    /// After the attributes (`!re =name=x .tag=1`), as MikroTik's own examples and a
+    /// real router's transcript show it. The default.
+    #[default]
+    Last,
+    /// First and last in turn, sentence by sentence (a deterministic alternation shared by
+    /// every connection of the process).
+    Mixed,
+}
+
+impl TagPosition {
+    /// Parses `first`, `last` or `mixed`.
+    pub fn parse(s: &str) -> Option<TagPosition> {
+        match s {
+            "first" => Some(TagPosition::First),
+            "last" => Some(TagPosition::Last),
+            "mixed" => Some(TagPosition::Mixed),
+            _ => None,
+        }
+    }
+
+    /// Whether the next sentence puts its tag first.
+    fn first(self) -> bool {
+        static TURN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        match self {
+            TagPosition::First => true,
+            TagPosition::Last => false,
+            TagPosition::Mixed => TURN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 2 == 0,
+        }
+    }
 }
 
 impl Command {
@@ -85,6 +123,7 @@ impl Command {
 #[derive(Debug, Clone, Default)]
 pub struct Reply {
     tag: Option<Vec<u8>>,
+    position: TagPosition,
 }
 
 fn encode_attr(name: &str, value: &[u8], out: &mut Vec<u8>) {
@@ -96,13 +135,27 @@ fn encode_attr(name: &str, value: &[u8], out: &mut Vec<u8>) {
 }
 
 impl Reply {
-    /// A reply builder for a command with this tag.
+    /// A reply builder for a command with this tag, put right after the reply word.
     pub fn new(tag: Option<Vec<u8>>) -> Reply {
-        Reply { tag }
+        Reply::with_position(tag, TagPosition::First)
     }
 
-    fn head(&self, kind: &str, out: &mut Vec<u8>) {
-        encode_word(kind.as_bytes(), out);
+    /// A reply builder for a command with this tag, put where `position` says.
+    pub fn with_position(tag: Option<Vec<u8>>, position: TagPosition) -> Reply {
+        Reply { tag, position }
+    }
+
+    /// The tag, if the command had one.
+    pub fn tag(&self) -> Option<&[u8]> {
+        self.tag.as_deref()
+    }
+
+    /// Where the tag goes.
+    pub fn position(&self) -> TagPosition {
+        self.position
+    }
+
+    fn tag_word(&self, out: &mut Vec<u8>) {
         if let Some(t) = &self.tag {
             encode_len(t.len() + 5, out);
             out.extend_from_slice(b".tag=");
@@ -110,11 +163,29 @@ impl Reply {
         }
     }
 
-    /// Appends a sentence: the reply word, the tag, then `=name=value` attributes.
+    /// Writes the reply word (and the tag, if it goes first); returns whether the tag is
+    /// still to be written after the attributes.
+    fn head(&self, kind: &str, out: &mut Vec<u8>) -> bool {
+        encode_word(kind.as_bytes(), out);
+        if self.tag.is_none() {
+            return false;
+        }
+        if self.position.first() {
+            self.tag_word(out);
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Appends a sentence: the reply word, `=name=value` attributes and the tag.
     pub fn sentence_into(&self, kind: &str, attrs: &[(&str, &[u8])], out: &mut Vec<u8>) {
-        self.head(kind, out);
+        let tag_last = self.head(kind, out);
         for (k, v) in attrs {
             encode_attr(k, v, out);
+        }
+        if tag_last {
+            self.tag_word(out);
         }
         out.push(0);
     }
@@ -128,9 +199,12 @@ impl Reply {
 
     /// Appends a `!re` with the row's properties.
     pub fn re_into(&self, row: &Row, out: &mut Vec<u8>) {
-        self.head("!re", out);
+        let tag_last = self.head("!re", out);
         for (k, v) in &row.fields {
             encode_attr(k, v, out);
+        }
+        if tag_last {
+            self.tag_word(out);
         }
         out.push(0);
     }
@@ -209,6 +283,21 @@ mod tests {
             words(&fatal("session terminated on request")),
             ["!fatal", "session terminated on request"]
         );
+    }
+
+    #[test]
+    fn tag_last_and_mixed() {
+        let r = Reply::with_position(Some(b"7".to_vec()), TagPosition::Last);
+        assert_eq!(
+            words(&r.trap(Some(2), "interrupted")),
+            ["!trap", "=category=2", "=message=interrupted", ".tag=7"]
+        );
+        let mut row = Row::default();
+        row.push("name", "ether1");
+        assert_eq!(words(&r.re(&row)), ["!re", "=name=ether1", ".tag=7"]);
+        let m = Reply::with_position(Some(b"7".to_vec()), TagPosition::Mixed);
+        let seen: Vec<bool> = (0..4).map(|_| words(&m.re(&row))[1] == ".tag=7").collect();
+        assert!(seen.contains(&true) && seen.contains(&false), "{seen:?}");
     }
 
     #[test]

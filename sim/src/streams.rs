@@ -10,7 +10,8 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use crate::conn::{Out, Shared};
-use crate::model::{Change, Menu, Row};
+use crate::menus::MenuDef;
+use crate::model::{Change, Row};
 use crate::query::project;
 use crate::reply::Reply;
 
@@ -35,10 +36,12 @@ pub(crate) enum StreamSpec {
         duration: Option<Duration>,
     },
     Listen {
-        menu: Menu,
+        menu: &'static MenuDef,
         initial: Vec<Row>,
         changes: broadcast::Receiver<Change>,
     },
+    /// The same rows every second (a `monitor` without `once`).
+    Repeat { rows: Vec<Row> },
 }
 
 /// What a stream needs to reply.
@@ -127,6 +130,15 @@ pub(crate) async fn run(spec: StreamSpec, ctx: &StreamCtx) -> bool {
             initial,
             changes,
         } => listen(ctx, menu, initial, changes).await,
+        StreamSpec::Repeat { rows } => {
+            let mut ticker = Ticker::new(Duration::from_secs(1), None);
+            loop {
+                ticker.tick().await;
+                if !ctx.rows(&rows).await {
+                    return false;
+                }
+            }
+        }
     }
 }
 
@@ -182,7 +194,7 @@ async fn monitor_traffic(
             let db = ctx.shared.db();
             for (k, name) in names.iter().enumerate() {
                 let running = db
-                    .interface(name)
+                    .find_row("interface", "name", name)
                     .is_some_and(|r| r.get("running") == Some(b"true"));
                 let scale = if running { 1 } else { 0 };
                 let base = 40_000_000 / (k as u64 + 1);
@@ -317,17 +329,19 @@ async fn torch(
 
 async fn listen(
     ctx: &StreamCtx,
-    menu: Menu,
+    menu: &'static MenuDef,
     initial: Vec<Row>,
     mut changes: broadcast::Receiver<Change>,
 ) -> bool {
     if !ctx.rows(&initial).await {
         return false;
     }
+    let v6 = ctx.shared.profile.v6_bools;
     loop {
         match changes.recv().await {
-            Ok(change) if change.menu == menu => {
-                if !ctx.row(&change.row).await {
+            Ok(change) if change.menu == menu.path => {
+                let row = crate::engine::present(menu, &change.row, v6);
+                if !ctx.row(&row).await {
                     return false;
                 }
             }
