@@ -90,6 +90,9 @@ enum State {
     Poisoned,
     /// The peer closed or sent `!fatal`.
     Closed,
+    /// The receive buffer is smaller than [`Decoder::MIN_CAPACITY`]: nothing could ever be
+    /// read.
+    TooSmall,
 }
 
 /// A connection to one router, running one command at a time.
@@ -129,33 +132,76 @@ pub struct Client<T, B, Tm = ()> {
     /// A command whose response was dropped before its `!done`; cancelled before the next
     /// command.
     abandoned: Option<u32>,
+    /// The send buffer may still hold a login secret (a login future was dropped): wiped
+    /// before anything else uses it.
+    secret_in_tx: bool,
 }
 
 impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
     /// A client over `io`, receiving into `rx` and encoding commands into `tx`. Both buffers
     /// are of one type `B`: `&mut [u8]` slices, arrays of one size, or owned buffers.
+    ///
+    /// `rx` must hold at least [`Decoder::MIN_CAPACITY`] (5) bytes; with less, every call
+    /// fails with [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)` (see
+    /// [`try_new`](Self::try_new) to be told at once).
     pub fn new(io: T, rx: B, tx: B) -> Self {
         Self::with_telemetry(io, rx, tx, ())
+    }
+
+    /// Like [`new`](Self::new), but refuses a receive buffer smaller than
+    /// [`Decoder::MIN_CAPACITY`] with [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)`.
+    ///
+    /// ```
+    /// # struct Io;
+    /// # impl embedded_io_async::ErrorType for Io { type Error = core::convert::Infallible; }
+    /// # impl embedded_io_async::Read for Io { async fn read(&mut self, _: &mut [u8]) -> Result<usize, Self::Error> { Ok(0) } }
+    /// # impl embedded_io_async::Write for Io {
+    /// #     async fn write(&mut self, b: &[u8]) -> Result<usize, Self::Error> { Ok(b.len()) }
+    /// #     async fn flush(&mut self) -> Result<(), Self::Error> { Ok(()) }
+    /// # }
+    /// use routeros_core::{Buffer, Client, Error};
+    /// let (mut rx, mut tx) = ([0u8; 4], [0u8; 64]);
+    /// let refused = Client::try_new(Io, &mut rx[..], &mut tx[..]);
+    /// assert_eq!(refused.err(), Some(Error::BufferTooSmall(Buffer::Receive)));
+    /// ```
+    pub fn try_new(io: T, rx: B, tx: B) -> Result<Self, Error> {
+        let client = Self::new(io, rx, tx);
+        match client.state {
+            State::TooSmall => Err(Error::BufferTooSmall(Buffer::Receive)),
+            _ => Ok(client),
+        }
     }
 }
 
 impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, Tm> {
     /// Like [`new`](Client::new), reporting command start/stop/exception events (path, tag,
     /// duration, rows; never attribute values) to `telemetry`, an `(observer, clock)` pair.
+    ///
+    /// A receive buffer under [`Decoder::MIN_CAPACITY`] bytes makes every call fail with
+    /// [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)`.
     pub fn with_telemetry(io: T, rx: B, tx: B, telemetry: Tm) -> Self {
+        let state = if rx.as_ref().len() < Decoder::<B>::MIN_CAPACITY {
+            State::TooSmall
+        } else {
+            State::Ready
+        };
         Self {
             io,
             telemetry,
             rx: Decoder::new(rx),
             tx,
-            state: State::Ready,
+            state,
             next_tag: 1,
             abandoned: None,
+            secret_in_tx: false,
         }
     }
 
-    /// Gives the transport back.
-    pub fn into_inner(self) -> T {
+    /// Gives the transport back (wiping a login secret still in the send buffer).
+    pub fn into_inner(mut self) -> T {
+        if self.secret_in_tx {
+            self.wipe_tx();
+        }
         self.io
     }
 
@@ -167,20 +213,35 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
     /// Logs in: the plain method first, then the pre-6.43 MD5 challenge if the router
     /// answers with one. Wrong credentials give [`Error::AuthFailed`].
     ///
+    /// The password (and the MD5 response) is wiped from the send buffer as soon as the
+    /// login ends, however it ends; if the future is dropped half-way, before the client's
+    /// next use of the buffer.
+    ///
     /// **Cancel safety**: as for [`command`](Self::command).
     pub async fn login(&mut self, username: &str, password: &str) -> Result<(), Error> {
         let plain = LoginRequest::plain(username, password);
-        let done = self.run(&plain).await.map_err(auth_error)?;
-        let Some(response) = answer_to_plain(done.ret(), password)? else {
+        let done = self.run_secret(&plain).await.map_err(auth_error)?;
+        let Some(mut response) = answer_to_plain(done.ret(), password)? else {
             debug!("logged in (plain)");
             return Ok(());
         };
         debug!("router asked for the MD5 challenge login");
         let done = self
-            .run(&LoginRequest::md5(username, &response))
-            .await
-            .map_err(auth_error)?;
-        check_md5_done(done.ret())
+            .run_secret(&LoginRequest::md5(username, &response))
+            .await;
+        response.wipe();
+        check_md5_done(done.map_err(auth_error)?.ret())
+    }
+
+    /// Runs a command carrying a secret: the send buffer is wiped once it is written.
+    async fn run_secret<R: Request + ?Sized>(&mut self, request: &R) -> Result<Done, Error> {
+        self.command_with(request, true).await?.finish().await
+    }
+
+    /// Zeroes the send buffer (it held a login secret).
+    fn wipe_tx(&mut self) {
+        crate::wipe::wipe(self.tx.as_mut());
+        self.secret_in_tx = false;
     }
 
     /// Sends a command and returns its reply rows as a [`Response`].
@@ -190,12 +251,24 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         &mut self,
         request: &R,
     ) -> Result<Response<'_, T, B, Tm>, Error> {
+        self.command_with(request, false).await
+    }
+
+    async fn command_with<R: Request + ?Sized>(
+        &mut self,
+        request: &R,
+        secret: bool,
+    ) -> Result<Response<'_, T, B, Tm>, Error> {
+        if self.secret_in_tx {
+            // A login future was dropped half-way: its secret goes before anything else.
+            self.wipe_tx();
+        }
         self.ready()?;
         if let Some(tag) = self.abandoned.take() {
             self.send_cancel(tag).await?;
         }
         let tag = self.take_tag();
-        self.send(request, tag).await?;
+        self.send(request, tag, secret).await?;
         let (started, path) = if Tm::ENABLED {
             let path = path_from(leading_words(self.tx.as_ref()).next().unwrap_or_default());
             self.telemetry
@@ -236,8 +309,10 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         collected.finish()
     }
 
-    /// Sends `/quit`, waits for the router's `!fatal`, and gives the transport back.
+    /// Sends `/quit`, waits for the router's `!fatal`, and gives the transport back. The send
+    /// buffer is wiped first (it is handed back to no one, but may be reused by the caller).
     pub async fn quit(mut self) -> Result<T, Error> {
+        self.wipe_tx();
         match self.run(&["/quit"]).await {
             Err(Error::Fatal(_)) | Err(Error::Closed) | Ok(_) => Ok(self.io),
             Err(e) => Err(e),
@@ -249,6 +324,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
             State::Ready => Ok(()),
             State::Poisoned => Err(Error::Poisoned),
             State::Closed => Err(Error::Closed),
+            State::TooSmall => Err(Error::BufferTooSmall(Buffer::Receive)),
         }
     }
 
@@ -260,17 +336,41 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
 
     async fn send_cancel(&mut self, tag: u32) -> Result<(), Error> {
         let own = self.take_tag();
-        self.send(&CancelRequest::new(tag), own).await
+        self.send(&CancelRequest::new(tag), own, false).await
     }
 
     /// Encodes `request` with `.tag=tag` and writes it in one write.
-    async fn send<R: Request + ?Sized>(&mut self, request: &R, tag: u32) -> Result<(), Error> {
-        let mut encoder = SentenceEncoder::new(self.tx.as_mut());
-        request.encode(&mut encoder)?;
-        encoder.api_attribute("tag", TagText::new(tag).as_bytes())?;
-        let len = encoder.finish()?.len();
+    /// `secret`: the request carries a password or login response, wiped from the send
+    /// buffer once written (or, if this future is dropped mid-write, at the client's next
+    /// call or [`into_inner`](Client::into_inner)).
+    async fn send<R: Request + ?Sized>(
+        &mut self,
+        request: &R,
+        tag: u32,
+        secret: bool,
+    ) -> Result<(), Error> {
+        self.secret_in_tx |= secret;
+        let encoded = {
+            let mut encoder = SentenceEncoder::new(self.tx.as_mut());
+            request
+                .encode(&mut encoder)
+                .and_then(|()| encoder.api_attribute("tag", TagText::new(tag).as_bytes()))
+                .and_then(|encoder| encoder.finish().map(|wire| wire.len()))
+        };
+        let len = match encoded {
+            Ok(len) => len,
+            Err(e) => {
+                if self.secret_in_tx {
+                    self.wipe_tx();
+                }
+                return Err(e.into());
+            }
+        };
         self.state = State::Poisoned;
         let written = self.io.write_all(&self.tx.as_ref()[..len]).await;
+        if self.secret_in_tx {
+            self.wipe_tx();
+        }
         let flushed = match written {
             Ok(()) => self.io.flush().await,
             Err(e) => Err(e),

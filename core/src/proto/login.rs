@@ -92,6 +92,12 @@ impl ChallengeResponse {
         &self.0
     }
 
+    /// Overwrites the response in memory (it is as good as the password against this
+    /// router's current challenge).
+    pub(crate) fn wipe(&mut self) {
+        crate::wipe::wipe(&mut self.0);
+    }
+
     /// The response as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII hex digits are ever written.
