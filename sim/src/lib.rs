@@ -4,10 +4,7 @@
 mod codec;
 mod commands;
 mod conn;
-mod engine;
-mod menus;
 mod model;
-mod profile;
 mod query;
 mod reply;
 mod streams;
@@ -19,9 +16,7 @@ use std::sync::Arc;
 
 #[cfg(feature = "tls")]
 pub use tls::self_signed_cert;
-pub use profile::RosVersion;
-pub use reply::TagPosition;
-pub use tls::TlsConfig;
+pub use tls::{TlsCertificate, TlsConfig, TlsKeyType, TlsProfile, UnknownTlsProfile};
 
 /// How a simulator behaves: credentials, RouterOS version quirks, data sizes and faults.
 #[derive(Clone)]
@@ -42,13 +37,8 @@ pub struct SimConfig {
     pub faults: Faults,
     /// Order of the three replies a `/cancel` of a running command produces.
     pub reply_order: ReplyOrder,
-    /// Serve the API over TLS (API-SSL) with this certificate.
+    /// Serve the API over TLS (API-SSL) as RouterOS does: profile, certificate or none.
     pub tls: Option<TlsConfig>,
-    /// The RouterOS version to behave as (login, booleans, `!empty`, `.dead`). The
-    /// `legacy_login` and `empty_replies` flags force their behaviour on any version.
-    pub ros: RosVersion,
-    /// Where `.tag=` stands in reply sentences.
-    pub tag_position: TagPosition,
 }
 
 impl std::fmt::Debug for SimConfig {
@@ -63,8 +53,6 @@ impl std::fmt::Debug for SimConfig {
             .field("faults", &self.faults)
             .field("reply_order", &self.reply_order)
             .field("tls", &self.tls)
-            .field("ros", &self.ros)
-            .field("tag_position", &self.tag_position)
             .finish()
     }
 }
@@ -80,8 +68,6 @@ impl Default for SimConfig {
             faults: Faults::default(),
             reply_order: ReplyOrder::Documented,
             tls: None,
-            ros: RosVersion::default(),
-            tag_position: TagPosition::default(),
         }
     }
 }

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use routeros_sim::{ReplyOrder, SimConfig, Simulator, TlsConfig};
+use routeros_sim::{ReplyOrder, SimConfig, Simulator, TlsCertificate, TlsConfig, TlsProfile};
 
 const HELP: &str = "\
 routeros-sim: a RouterOS API server simulator
@@ -29,8 +29,20 @@ OPTIONS:
     --non-utf8               ether2's comment is Windows-1252 text (not UTF-8)
     --fatal-after N          After N commands send !fatal and close
     --reply-order ORDER      documented | cancel-done-first | stream-done-first
-    --tls-cert FILE          Serve API-SSL with this PEM certificate (needs --tls-key)
+    --tls-cert FILE          Serve API-SSL with this PEM certificate chain (needs --tls-key)
     --tls-key FILE           The PEM private key for --tls-cert
+    --tls-generate           Serve API-SSL with a new self-signed RSA 2048 certificate for
+                             localhost, 127.0.0.1 and the --listen address
+    --tls-cert-out FILE      With --tls-generate: write its certificate (PEM) to FILE
+    --tls-anonymous          Certificate-less API-SSL: anonymous DH only (ADH-AES256-GCM-SHA384,
+                             ADH-AES256-SHA), TLS 1.0 to 1.2
+    --tls-profile PROFILE    v7 (default): TLS 1.2 only, ECDHE-RSA/ECDSA with AES-GCM, X25519
+                               and P-256; a TLS 1.3-only client fails, as against a router
+                             v6: DHE-RSA-AES256-GCM-SHA384 with 2048-bit DH, TLS 1.0 to 1.2
+                             terminator-tls13: not a router but a TLS terminator in front of
+                               one: TLS 1.3 only
+                             With TLS on, stderr gets `tls profile=P sha256=FINGERPRINT` (the
+                             certificate's SHA-256, hex) or `tls profile=P anonymous`
     -h, --help               Print this help
 ";
 
@@ -47,8 +59,7 @@ fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
     let mut listen: SocketAddr = "127.0.0.1:8728".parse().map_err(|_| "bad default")?;
     let mut config = SimConfig::default();
-    let mut cert: Option<String> = None;
-    let mut key: Option<String> = None;
+    let mut tls = TlsFlags::default();
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
@@ -108,22 +119,118 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
                     }
                 }
             }
-            "--tls-cert" => cert = Some(value("--tls-cert")?),
-            "--tls-key" => key = Some(value("--tls-key")?),
+            "--tls-cert" => tls.cert = Some(value("--tls-cert")?),
+            "--tls-key" => tls.key = Some(value("--tls-key")?),
+            "--tls-generate" => tls.generate = true,
+            "--tls-cert-out" => tls.cert_out = Some(value("--tls-cert-out")?),
+            "--tls-anonymous" => tls.anonymous = true,
+            "--tls-profile" => {
+                let v = value("--tls-profile")?;
+                tls.profile = Some(v.parse().map_err(|_| {
+                    format!("--tls-profile: `{v}` is not v7, v6 or terminator-tls13")
+                })?);
+            }
             other => return Err(format!("unknown option `{other}` (try --help)")),
         }
     }
-    match (cert, key) {
-        (None, None) => {}
-        (Some(c), Some(k)) => {
-            let cert_pem =
-                std::fs::read_to_string(&c).map_err(|e| format!("--tls-cert {c}: {e}"))?;
-            let key_pem = std::fs::read_to_string(&k).map_err(|e| format!("--tls-key {k}: {e}"))?;
-            config.tls = Some(TlsConfig { cert_pem, key_pem });
-        }
-        _ => return Err("--tls-cert and --tls-key go together".into()),
-    }
+    config.tls = tls.into_config(listen)?;
     Ok(Some(Args { listen, config }))
+}
+
+/// The `--tls-*` flags as given.
+#[derive(Default)]
+struct TlsFlags {
+    cert: Option<String>,
+    key: Option<String>,
+    generate: bool,
+    cert_out: Option<String>,
+    anonymous: bool,
+    profile: Option<TlsProfile>,
+}
+
+impl TlsFlags {
+    /// Checks the combination, reads the files or makes the certificate.
+    fn into_config(self, listen: SocketAddr) -> Result<Option<TlsConfig>, String> {
+        let profile = self.profile.unwrap_or_default();
+        if self.cert_out.is_some() && !self.generate {
+            return Err("--tls-cert-out goes with --tls-generate".into());
+        }
+        let certificate = match (self.cert, self.key, self.generate, self.anonymous) {
+            (None, None, false, false) => {
+                if self.profile.is_some() {
+                    return Err(
+                        "--tls-profile needs --tls-cert, --tls-generate or --tls-anonymous".into(),
+                    );
+                }
+                return Ok(None);
+            }
+            (None, None, false, true) => {
+                if profile == TlsProfile::Terminator13 {
+                    return Err(
+                        "--tls-anonymous: TLS 1.3 (terminator-tls13) has no anonymous suites"
+                            .into(),
+                    );
+                }
+                None
+            }
+            (Some(c), Some(k), false, false) => {
+                let cert_pem =
+                    std::fs::read_to_string(&c).map_err(|e| format!("--tls-cert {c}: {e}"))?;
+                let key_pem =
+                    std::fs::read_to_string(&k).map_err(|e| format!("--tls-key {k}: {e}"))?;
+                Some(TlsCertificate { cert_pem, key_pem })
+            }
+            (None, None, true, false) => Some(generate(listen, self.cert_out.as_deref())?),
+            (Some(_), None, false, false) | (None, Some(_), false, false) => {
+                return Err("--tls-cert and --tls-key go together".into())
+            }
+            _ => {
+                return Err(
+                    "choose one of --tls-cert/--tls-key, --tls-generate and --tls-anonymous".into(),
+                )
+            }
+        };
+        Ok(Some(TlsConfig {
+            profile,
+            certificate,
+        }))
+    }
+}
+
+/// `--tls-generate`: a self-signed RSA certificate for localhost, 127.0.0.1 and the listen
+/// address, written to `cert_out` if given.
+#[cfg(feature = "tls")]
+fn generate(listen: SocketAddr, cert_out: Option<&str>) -> Result<TlsCertificate, String> {
+    let ip = listen.ip().to_string();
+    let mut names = vec!["localhost", "127.0.0.1"];
+    if !listen.ip().is_unspecified() && !names.contains(&ip.as_str()) {
+        names.push(&ip);
+    }
+    let cert = TlsCertificate::self_signed(&names, routeros_sim::TlsKeyType::Rsa2048)
+        .map_err(|e| format!("--tls-generate: {e}"))?;
+    if let Some(path) = cert_out {
+        std::fs::write(path, &cert.cert_pem).map_err(|e| format!("--tls-cert-out {path}: {e}"))?;
+    }
+    Ok(cert)
+}
+
+#[cfg(not(feature = "tls"))]
+fn generate(_listen: SocketAddr, _cert_out: Option<&str>) -> Result<TlsCertificate, String> {
+    Err("--tls-generate: routeros-sim was built without its `tls` feature".into())
+}
+
+/// The stderr line that says how API-SSL is served (with the fingerprint a client pins).
+fn tls_notice(tls: &TlsConfig) -> String {
+    match &tls.certificate {
+        None => format!("tls profile={} anonymous", tls.profile),
+        #[cfg(feature = "tls")]
+        Some(cert) => match cert.fingerprint_sha256() {
+            Ok(fp) => format!("tls profile={} sha256={fp}", tls.profile),
+            Err(_) => format!("tls profile={}", tls.profile),
+        },
+        #[cfg(not(feature = "tls"))]
+        Some(_) => format!("tls profile={}", tls.profile),
+    }
 }
 
 /// Ctrl-C and SIGTERM, registered before the address is printed so that a signal sent as
@@ -176,6 +283,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(tls) = &args.config.tls {
+        eprintln!("{}", tls_notice(tls));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -263,5 +373,86 @@ mod tests {
         assert!(parse(&["--rows"]).is_err());
         assert!(parse(&["--reply-order", "sideways"]).is_err());
         assert!(parse(&["--tls-cert", "a.pem"]).is_err());
+    }
+
+    #[test]
+    fn tls_flags() {
+        let tls = |v: &[&str]| parse(v).map(|a| a.unwrap().config.tls);
+        assert_eq!(tls(&[]).unwrap(), None);
+        let anon = tls(&["--tls-anonymous", "--tls-profile", "v6"])
+            .unwrap()
+            .unwrap();
+        assert_eq!((anon.profile, anon.is_anonymous()), (TlsProfile::V6, true));
+        assert_eq!(
+            tls(&["--tls-anonymous"]).unwrap().unwrap().profile,
+            TlsProfile::V7
+        );
+        for bad in [
+            &["--tls-profile", "v8", "--tls-anonymous"][..],
+            &["--tls-profile", "v6"],
+            &["--tls-key", "k.pem"],
+            &["--tls-anonymous", "--tls-profile", "terminator-tls13"],
+            &["--tls-anonymous", "--tls-generate"],
+            &[
+                "--tls-anonymous",
+                "--tls-cert",
+                "c.pem",
+                "--tls-key",
+                "k.pem",
+            ],
+            &["--tls-cert-out", "c.pem", "--tls-anonymous"],
+        ] {
+            assert!(tls(bad).is_err(), "{bad:?}");
+        }
+        assert!(tls(&[
+            "--tls-cert",
+            "/nonexistent/c.pem",
+            "--tls-key",
+            "/nonexistent/k.pem"
+        ])
+        .unwrap_err()
+        .contains("/nonexistent/c.pem"));
+    }
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn tls_generate() {
+        let dir = std::env::temp_dir().join(format!("routeros-sim-flags-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("cert.pem");
+        let a = parse(&[
+            "--listen",
+            "127.0.0.2:0",
+            "--tls-generate",
+            "--tls-cert-out",
+            out.to_str().unwrap(),
+            "--tls-profile=terminator-tls13",
+        ])
+        .unwrap()
+        .unwrap();
+        let tls = a.config.tls.unwrap();
+        assert_eq!(tls.profile, TlsProfile::Terminator13);
+        let cert = tls.certificate.unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), cert.cert_pem);
+        let x = openssl::x509::X509::from_pem(cert.cert_pem.as_bytes()).unwrap();
+        let ips: Vec<Vec<u8>> = x
+            .subject_alt_names()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n.ipaddress().map(<[u8]>::to_vec))
+            .collect();
+        assert_eq!(ips, [vec![127, 0, 0, 1], vec![127, 0, 0, 2]]);
+        let notice = tls_notice(&TlsConfig {
+            profile: tls.profile,
+            certificate: Some(cert.clone()),
+        });
+        assert_eq!(
+            notice,
+            format!(
+                "tls profile=terminator-tls13 sha256={}",
+                cert.fingerprint_sha256().unwrap()
+            )
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
