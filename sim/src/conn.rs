@@ -47,6 +47,8 @@ pub(crate) struct Shared {
     pub changes: broadcast::Sender<Change>,
     pub address_list: OnceLock<Prebuilt>,
     pub accepted: AtomicUsize,
+    /// Login attempts that carried credentials (plain password or MD5 response).
+    pub logins: AtomicUsize,
     pub shutdown: watch::Sender<bool>,
     pub disconnect: watch::Sender<u64>,
     seed: AtomicU64,
@@ -65,6 +67,7 @@ impl Shared {
             changes: broadcast::channel(1024).0,
             address_list: OnceLock::new(),
             accepted: AtomicUsize::new(0),
+            logins: AtomicUsize::new(0),
             shutdown: watch::channel(false).0,
             disconnect: watch::channel(0).0,
             seed: AtomicU64::new(1),
@@ -495,6 +498,7 @@ impl Conn {
             // From 6.45.1 a bare `/login` still gets a challenge, but its MD5 response is
             // refused.
             if cmd.attr("response").is_some() {
+                self.shared.logins.fetch_add(1, Ordering::SeqCst);
                 self.challenge = None;
                 let mut out = r.trap(None, profile.bad_login);
                 out.extend(r.done());
@@ -514,6 +518,7 @@ impl Conn {
                     self.send(r.done_ret(hex(&c).as_bytes())).await;
                 }
                 Some(resp) => {
+                    self.shared.logins.fetch_add(1, Ordering::SeqCst);
                     let ok = match self.challenge.take() {
                         Some(c) => {
                             name == cfg.username.as_bytes()
@@ -535,6 +540,7 @@ impl Conn {
             }
         } else {
             let password = cmd.attr("password").unwrap_or(b"");
+            self.shared.logins.fetch_add(1, Ordering::SeqCst);
             if name == cfg.username.as_bytes() && password == cfg.password.as_bytes() {
                 self.logged_in = true;
                 self.send(r.done()).await;

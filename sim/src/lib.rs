@@ -4,7 +4,11 @@
 mod codec;
 mod commands;
 mod conn;
+mod engine;
+mod fleet;
+mod menus;
 mod model;
+mod profile;
 mod query;
 mod reply;
 mod streams;
@@ -14,6 +18,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+pub use fleet::{fleet_identity, Fleet};
+pub use profile::RosVersion;
+pub use reply::TagPosition;
 #[cfg(feature = "tls")]
 pub use tls::self_signed_cert;
 pub use tls::{TlsCertificate, TlsConfig, TlsKeyType, TlsProfile, UnknownTlsProfile};
@@ -39,6 +46,11 @@ pub struct SimConfig {
     pub reply_order: ReplyOrder,
     /// Serve the API over TLS (API-SSL) as RouterOS does: profile, certificate or none.
     pub tls: Option<TlsConfig>,
+    /// The RouterOS version to behave as (login, booleans, `!empty`, `.dead`). The
+    /// `legacy_login` and `empty_replies` flags force their behaviour on any version.
+    pub ros: RosVersion,
+    /// Where `.tag=` stands in reply sentences.
+    pub tag_position: TagPosition,
 }
 
 impl std::fmt::Debug for SimConfig {
@@ -53,6 +65,8 @@ impl std::fmt::Debug for SimConfig {
             .field("faults", &self.faults)
             .field("reply_order", &self.reply_order)
             .field("tls", &self.tls)
+            .field("ros", &self.ros)
+            .field("tag_position", &self.tag_position)
             .finish()
     }
 }
@@ -68,6 +82,8 @@ impl Default for SimConfig {
             faults: Faults::default(),
             reply_order: ReplyOrder::Documented,
             tls: None,
+            ros: RosVersion::default(),
+            tag_position: TagPosition::default(),
         }
     }
 }

@@ -43,12 +43,17 @@ OPTIONS:
                                one: TLS 1.3 only
                              With TLS on, stderr gets `tls profile=P sha256=FINGERPRINT` (the
                              certificate's SHA-256, hex) or `tls profile=P anonymous`
+    --routers N              Fleet: N routers on consecutive ports from --listen's (any free
+                             ports with port 0), identities router-0 .. router-<N-1>; prints
+                             every address, one a line; every second, on stderr, a line
+                             `stats router=I addr=A connections=C logins=L` per changed router
     -h, --help               Print this help
 ";
 
 struct Args {
     listen: SocketAddr,
     config: SimConfig,
+    routers: Option<usize>,
 }
 
 fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
@@ -60,6 +65,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
     let mut listen: SocketAddr = "127.0.0.1:8728".parse().map_err(|_| "bad default")?;
     let mut config = SimConfig::default();
     let mut tls = TlsFlags::default();
+    let mut routers: Option<usize> = None;
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
@@ -130,11 +136,22 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
                     format!("--tls-profile: `{v}` is not v7, v6 or terminator-tls13")
                 })?);
             }
+            "--routers" => {
+                let n: usize = number("--routers", &value("--routers")?)?;
+                if n == 0 {
+                    return Err("--routers must be at least 1".into());
+                }
+                routers = Some(n);
+            }
             other => return Err(format!("unknown option `{other}` (try --help)")),
         }
     }
     config.tls = tls.into_config(listen)?;
-    Ok(Some(Args { listen, config }))
+    Ok(Some(Args {
+        listen,
+        config,
+        routers,
+    }))
 }
 
 /// The `--tls-*` flags as given.
@@ -297,6 +314,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(count) = args.routers {
+        return runtime.block_on(run_fleet(args.config, args.listen, count));
+    }
     runtime.block_on(async move {
         let handle = match Simulator::start(args.config, args.listen).await {
             Ok(h) => h,
@@ -314,6 +334,43 @@ fn main() -> ExitCode {
         handle.shutdown();
         ExitCode::SUCCESS
     })
+}
+
+/// `--routers N`: serves a fleet until a signal, printing login statistics on stderr.
+async fn run_fleet(config: SimConfig, listen: SocketAddr, count: usize) -> ExitCode {
+    let fleet = match routeros_sim::Fleet::start(config, listen, count).await {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("routeros-sim: cannot listen on {count} ports from {listen}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let signals = Signals::register();
+    let mut out = std::io::stdout().lock();
+    for addr in fleet.addrs() {
+        let _ = writeln!(out, "{addr}");
+    }
+    let _ = out.flush();
+    drop(out);
+    let stats = async {
+        let mut last = Vec::new();
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let lines = fleet.stats_lines(&mut last);
+            if !lines.is_empty() {
+                let mut err = std::io::stderr().lock();
+                let _ = err.write_all(lines.as_bytes());
+                let _ = err.flush();
+            }
+        }
+    };
+    tokio::select! {
+        _ = signals.wait() => {}
+        _ = stats => {}
+    }
+    fleet.shutdown();
+    ExitCode::SUCCESS
 }
 
 #[cfg(test)]
@@ -363,6 +420,16 @@ mod tests {
         assert_eq!(c.faults.oversize_word, Some(70_000));
         assert_eq!(c.faults.fatal_after_commands, Some(4));
         assert_eq!(c.reply_order, ReplyOrder::StreamDoneFirst);
+    }
+
+    #[test]
+    fn routers_flag() {
+        assert_eq!(
+            parse(&["--routers", "1000"]).unwrap().unwrap().routers,
+            Some(1000)
+        );
+        assert_eq!(parse(&[]).unwrap().unwrap().routers, None);
+        assert!(parse(&["--routers", "0"]).is_err());
     }
 
     #[test]
