@@ -242,7 +242,8 @@ host_e2e() {
     stop_sim "$plain_sim"
 
     # TLS with a CA-signed RSA router certificate.
-    start_sim tls-sim 8729 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key"
+    # embedded-tls speaks TLS 1.3 only: it reaches a TLS 1.3 terminator, not api-ssl itself.
+    start_sim tls-sim 8729 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key" --tls-profile terminator-tls13
     local tls_sim=$SIM_PID
     fw tls-ca --tls-ca "$pki/ca.der" --samples 3
     expect_rc tls-ca 0
@@ -265,7 +266,7 @@ host_e2e() {
     stop_sim "$tls_sim"
 
     # TLS with a self-signed router certificate (what a lab router usually has).
-    start_sim self-sim 8730 --tls-cert "$pki/self.pem" --tls-key "$pki/self.key"
+    start_sim self-sim 8730 --tls-cert "$pki/self.pem" --tls-key "$pki/self.key" --tls-profile terminator-tls13
     local self_sim=$SIM_PID
     fw self-pinned --port 8730 --tls-pinned "$pki/self.der" --samples 2
     expect_rc self-pinned 0
@@ -284,7 +285,7 @@ host_e2e() {
 
     # The router goes away in the middle and comes back.
     restart_scenario restart-plain 8728 --
-    restart_scenario restart-tls 8729 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key" -- --tls-ca "$pki/ca.der"
+    restart_scenario restart-tls 8729 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key" --tls-profile terminator-tls13 -- --tls-ca "$pki/ca.der"
     # The link goes away without a word.
     link_loss_scenario
 
