@@ -6,8 +6,8 @@ use embedded_io_async::{Read, Write};
 
 use crate::error::{Buffer, Error};
 use crate::proto::{
-    answer_to_plain, auth_error, check_md5_done, message_from, LoginRequest, Reply, ReplyKind,
-    TagText, Trap, Value,
+    answer_to_plain, auth_error, check_md5_done, message_from, LoginRequest, ProtocolError, Reply,
+    ReplyKind, TagText, Trap, Traps, Value,
 };
 use crate::request::{CancelRequest, Request};
 use crate::telemetry::{path_from, Event, Instant, Path, Telemetry};
@@ -135,6 +135,10 @@ pub struct Client<T, B, Tm = ()> {
     /// The send buffer may still hold a login secret (a login future was dropped): wiped
     /// before anything else uses it.
     secret_in_tx: bool,
+    /// `!done`s still to come for tags other than the running command's (a cancelled
+    /// command and the `/cancel` itself): while any are, an untagged reply has no single
+    /// owner.
+    foreign_pending: u32,
 }
 
 impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
@@ -194,6 +198,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
             next_tag: 1,
             abandoned: None,
             secret_in_tx: false,
+            foreign_pending: 0,
         }
     }
 
@@ -266,11 +271,12 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         self.ready()?;
         if let Some(tag) = self.abandoned.take() {
             self.send_cancel(tag).await?;
+            // The abandoned command's `!done` is still to come as well.
+            self.foreign_pending = self.foreign_pending.saturating_add(1);
         }
         let tag = self.take_tag();
-        self.send(request, tag, secret).await?;
+        let path = self.send(request, tag, secret).await?;
         let (started, path) = if Tm::ENABLED {
-            let path = path_from(leading_words(self.tx.as_ref()).next().unwrap_or_default());
             self.telemetry
                 .event(&Event::CommandStart { tag, path: &path });
             (self.telemetry.now(), path)
@@ -281,6 +287,8 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
             client: self,
             tag,
             tag_text: TagText::new(tag),
+            traps: Traps::new(),
+            cancelling: false,
             trap: None,
             done: None,
             rows: 0,
@@ -334,9 +342,12 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         tag
     }
 
+    /// Sends `/cancel` for `tag`, with a tag of its own whose `!done` is then expected.
     async fn send_cancel(&mut self, tag: u32) -> Result<(), Error> {
         let own = self.take_tag();
-        self.send(&CancelRequest::new(tag), own, false).await
+        self.send(&CancelRequest::new(tag), own, false).await?;
+        self.foreign_pending = self.foreign_pending.saturating_add(1);
+        Ok(())
     }
 
     /// Encodes `request` with `.tag=tag` and writes it in one write.
@@ -348,7 +359,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         request: &R,
         tag: u32,
         secret: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<Path, Error> {
         self.secret_in_tx |= secret;
         let encoded = {
             let mut encoder = SentenceEncoder::new(self.tx.as_mut());
@@ -366,6 +377,12 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
                 return Err(e.into());
             }
         };
+        // The path, for telemetry, before a secret is wiped with the rest.
+        let path = if Tm::ENABLED {
+            path_from(leading_words(self.tx.as_ref()).next().unwrap_or_default())
+        } else {
+            Path::new()
+        };
         self.state = State::Poisoned;
         let written = self.io.write_all(&self.tx.as_ref()[..len]).await;
         if self.secret_in_tx {
@@ -377,7 +394,21 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         };
         // Whole sentence out: the connection is in step again.
         self.state = State::Ready;
-        flushed.map_err(|e| self.io_error(e.kind()))
+        flushed.map_err(|e| self.io_error(e.kind()))?;
+        Ok(path)
+    }
+
+    /// A `!done` for another tag came: one fewer foreign reply is due.
+    fn foreign_done(&mut self) {
+        self.foreign_pending = self.foreign_pending.saturating_sub(1);
+    }
+
+    /// An untagged reply arrived while it had no single owner: the stream can no longer be
+    /// trusted to be in step.
+    fn untagged(&mut self) -> Error {
+        warn!("an untagged reply while another command's reply is due");
+        self.state = State::Poisoned;
+        Error::Protocol(ProtocolError::UntaggedReply)
     }
 
     fn io_error(&mut self, kind: embedded_io::ErrorKind) -> Error {
@@ -418,6 +449,16 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
 ///
 /// Traps are collected while reading: after the command's `!done`, [`next`](Self::next)
 /// yields the first trap as `Err(`[`Error::Trap`]`)` (with the count of others), then `None`.
+/// A real failure is always the trap reported, never hidden behind a category-2
+/// `interrupted`; `interrupted` alone is an error only when this client did not cancel the
+/// command. If the connection ends before the `!done` (`Closed`, `!fatal`, ...), that error
+/// comes first and a trap that had already arrived comes next.
+///
+/// **Untagged replies**: every command is tagged and RouterOS echoes the tag. A reply
+/// without `.tag` (from a peer that does not echo it) is taken as the running command's
+/// while no other command's reply is still due; while one is (after a cancel), it has no
+/// single owner and the call fails with [`Error::Protocol`]`(`[`ProtocolError::UntaggedReply`]`)`,
+/// poisoning the client, rather than risk a reply landing on the wrong command.
 /// Dropping a `Response` early is safe: the rest of its reply is skipped, and a streaming
 /// command is cancelled before the client's next command.
 pub struct Response<'c, T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry = ()> {
@@ -425,6 +466,11 @@ pub struct Response<'c, T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telem
     tag: u32,
     /// `tag` in decimal, to compare with the `.tag=` of each reply.
     tag_text: TagText,
+    /// Traps read so far.
+    traps: Traps,
+    /// This client sent `/cancel` for the command: `interrupted` is its normal end.
+    cancelling: bool,
+    /// The trap to report, once the `!done` came.
     trap: Option<Trap>,
     done: Option<Done>,
     rows: u32,
@@ -466,11 +512,25 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
                     // A sentence was skipped for not fitting the receive buffer: an error for
                     // this command if it was one of its rows or traps; the end of it if it was
                     // its `!done`; nothing to it if it belonged to another tag.
-                    let skipped = self.client.rx.skipped();
-                    if skipped.tag().is_some_and(|tag| !self.tag_text.is(tag)) {
-                        continue;
+                    let skipped = *self.client.rx.skipped();
+                    let is_done = skipped.reply_word() == Some(b"!done");
+                    match skipped.tag() {
+                        Some(tag) if !self.tag_text.is(tag) => {
+                            if is_done {
+                                self.client.foreign_done();
+                            }
+                            continue;
+                        }
+                        Some(_) => {}
+                        None if self.client.foreign_pending > 0 => {
+                            let e = self.client.untagged();
+                            self.done = Some(Done::default());
+                            self.report_end(Some(&e));
+                            return Some(Err(e));
+                        }
+                        None => {}
                     }
-                    if skipped.reply_word() == Some(b"!done") {
+                    if is_done {
                         self.done = Some(Done::default());
                         self.report_end(Some(&e));
                     }
@@ -479,6 +539,9 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
                 Err(e) => {
                     if e.is_fatal() {
                         self.done = Some(Done::default());
+                        // A trap that came before the connection ended is not lost: the
+                        // next call yields it.
+                        self.trap = self.traps.take_outcome(self.cancelling);
                         self.report_end(Some(&e));
                     }
                     return Some(Err(e));
@@ -488,12 +551,13 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
                 Step::Row(frame) => break frame,
                 Step::Continue => {}
                 Step::Finished => {
-                    let trap = self.trap.take().map(Error::Trap);
+                    let trap = self.traps.take_outcome(self.cancelling).map(Error::Trap);
                     self.report_end(trap.as_ref());
                     return trap.map(Err);
                 }
                 Step::Fail(e) => {
                     self.done = Some(Done::default());
+                    self.trap = self.traps.take_outcome(self.cancelling);
                     self.report_end(Some(&e));
                     return Some(Err(e));
                 }
@@ -541,26 +605,24 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
             let reason = reply.fatal_reason().unwrap_or_default();
             return Step::Fail(Error::Fatal(message_from(reason)));
         }
-        if let Some(tag) = reply.tag() {
-            if !self.tag_text.is(tag.as_bytes()) {
+        match reply.tag() {
+            Some(tag) if !self.tag_text.is(tag.as_bytes()) => {
                 trace!("dropping a reply for another tag");
+                if reply.kind() == ReplyKind::Done {
+                    self.client.foreign_done();
+                }
                 return Step::Continue;
             }
+            Some(_) => {}
+            None if self.client.foreign_pending > 0 => return Step::Fail(self.client.untagged()),
+            None => trace!("an untagged reply: the running command's"),
         }
         match reply.kind() {
             ReplyKind::Re => Step::Row(frame),
             ReplyKind::Empty => Step::Continue,
             ReplyKind::Trap => {
-                match &mut self.trap {
-                    Some(first) => first.more = first.more.saturating_add(1),
-                    None => {
-                        self.trap = Some(Trap {
-                            category: reply.trap_category(),
-                            message: message_from(reply.message()),
-                            more: 0,
-                        })
-                    }
-                }
+                self.traps
+                    .note(reply.trap_category(), message_from(reply.message()));
                 Step::Continue
             }
             ReplyKind::Done => {
@@ -599,20 +661,15 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
 
     /// Stops a streaming command: sends `/cancel` for its tag and reads until its `!done`.
     /// The stream's `!trap` with category 2 ("interrupted") is the normal end and not an
-    /// error; the cancel's own `!done` may come before or after and is skipped.
+    /// error; the cancel's own `!done` may come before or after and is skipped. A real
+    /// failure the router reports besides `interrupted` is returned as [`Error::Trap`].
     pub async fn cancel(mut self) -> Result<(), Error> {
         if self.done.is_some() {
             return Ok(());
         }
+        self.cancelling = true;
         self.client.send_cancel(self.tag).await?;
-        match self.finish_inner().await {
-            Err(Error::Trap(trap))
-                if trap.category == Some(crate::TrapCategory::Interrupted) && trap.more == 0 =>
-            {
-                Ok(())
-            }
-            other => other.map(|_| ()),
-        }
+        self.finish_inner().await.map(|_| ())
     }
 
     async fn finish_inner(&mut self) -> Result<Done, Error> {

@@ -14,6 +14,7 @@ pub use message::{message_from, Message, MESSAGE_CAPACITY};
 pub(crate) use reply::last_attribute;
 pub use reply::{split_attribute, Attributes, Reply, ReplyKind};
 pub(crate) use tag::TagText;
+pub(crate) use trap::Traps;
 pub use trap::{Trap, TrapCategory};
 pub use value::{windows_1252_byte, windows_1252_char, Chars, Value};
 
@@ -28,6 +29,10 @@ pub enum ProtocolError {
     BadChallenge,
     /// A reply that is valid but not what this step expects (e.g. `!re` to `/login`).
     UnexpectedReply,
+    /// A reply without `.tag` while more than one command could own it (the peer does not
+    /// echo tags): it cannot be routed, and dropping it could leave a command waiting
+    /// forever, so the connection ends.
+    UntaggedReply,
 }
 
 impl core::fmt::Display for ProtocolError {
@@ -36,6 +41,7 @@ impl core::fmt::Display for ProtocolError {
             Self::UnknownReply => "sentence does not start with a known reply word",
             Self::BadChallenge => "login challenge is not hex",
             Self::UnexpectedReply => "reply does not fit the command",
+            Self::UntaggedReply => "untagged reply while several commands could own it",
         })
     }
 }

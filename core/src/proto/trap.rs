@@ -82,3 +82,92 @@ impl core::fmt::Display for Trap {
         Ok(())
     }
 }
+
+/// The traps of one command, gathered as its replies arrive; shared by the client and the
+/// mux so both report the same error.
+///
+/// A trap of category 2 ("interrupted") is how a cancelled command ends. It is kept apart
+/// from the others: a real failure (any other category) is always the one reported, never
+/// hidden behind `interrupted` (RouterOS can answer a cancel with `interrupted` plus, for
+/// example, `failure: 301 Moved Permanently`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Traps {
+    /// The first trap that is not category 2, with the count of later ones.
+    real: Option<Trap>,
+    /// The first category-2 trap.
+    interrupted: Option<Trap>,
+}
+
+impl Traps {
+    pub(crate) const fn new() -> Self {
+        Self {
+            real: None,
+            interrupted: None,
+        }
+    }
+
+    /// Notes one `!trap`.
+    pub(crate) fn note(&mut self, category: Option<TrapCategory>, message: Message) {
+        if category == Some(TrapCategory::Interrupted) {
+            self.interrupted.get_or_insert(Trap {
+                category,
+                message,
+                more: 0,
+            });
+            return;
+        }
+        match &mut self.real {
+            Some(first) => first.more = first.more.saturating_add(1),
+            None => {
+                self.real = Some(Trap {
+                    category,
+                    message,
+                    more: 0,
+                })
+            }
+        }
+    }
+
+    /// Whether a category-2 trap arrived.
+    pub(crate) fn interrupted(&self) -> bool {
+        self.interrupted.is_some()
+    }
+
+    /// The error the command ends with: its first real trap; otherwise `interrupted` unless
+    /// this client cancelled it (`expected_interrupt`), which makes that the normal end.
+    pub(crate) fn take_outcome(&mut self, expected_interrupt: bool) -> Option<Trap> {
+        let interrupted = self.interrupted.take();
+        self.real.take().or(if expected_interrupt {
+            None
+        } else {
+            interrupted
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::message_str;
+
+    #[test]
+    fn a_real_failure_is_never_hidden_behind_interrupted() {
+        let mut traps = Traps::new();
+        traps.note(Some(TrapCategory::Interrupted), message_str("interrupted"));
+        traps.note(None, message_str("failure: 301 Moved Permanently"));
+        let trap = traps.clone().take_outcome(true).unwrap();
+        assert_eq!(trap.message.as_str(), "failure: 301 Moved Permanently");
+        assert_eq!(trap.more, 0);
+        assert_eq!(traps.take_outcome(false), Some(trap));
+    }
+
+    #[test]
+    fn interrupted_alone_is_an_error_only_when_not_cancelled_here() {
+        let mut traps = Traps::new();
+        traps.note(Some(TrapCategory::Interrupted), message_str("interrupted"));
+        assert!(traps.interrupted());
+        assert_eq!(traps.clone().take_outcome(true), None);
+        let trap = traps.take_outcome(false).unwrap();
+        assert_eq!(trap.category, Some(TrapCategory::Interrupted));
+    }
+}
