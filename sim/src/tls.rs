@@ -451,3 +451,36 @@ pub fn self_signed_cert(hostnames: &[&str]) -> (String, String) {
         Err(e) => panic!("self-signed certificate: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_certificate_leaves_the_key_out() {
+        let cert = TlsCertificate {
+            cert_pem: "CERT".into(),
+            key_pem: "-----BEGIN PRIVATE KEY-----\nSECRET".into(),
+        };
+        let shown = format!(
+            "{:?}",
+            TlsConfig::new(cert.cert_pem.clone(), cert.key_pem.clone())
+        );
+        assert!(
+            shown.contains("CERT") && !shown.contains("SECRET"),
+            "{shown}"
+        );
+        assert!(!format!("{cert:?}").contains("SECRET"));
+    }
+
+    /// Built without the `tls` feature, a TLS configuration is refused, not served in clear.
+    #[cfg(not(feature = "tls"))]
+    #[test]
+    fn without_the_feature_tls_is_unsupported() {
+        assert!(acceptor(None).unwrap().is_none());
+        for tls in [TlsConfig::anonymous(), TlsConfig::new("c", "k")] {
+            let err = acceptor(Some(&tls)).err().unwrap();
+            assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The simulator's API-SSL in CI: installs what its OpenSSL build and tests need on a fresh Debian
+# machine (libssl-dev, pkg-config, the openssl program), proves the crate also builds and lints
+# without its `tls` feature, and runs the TLS tests (every profile, what each accepts and refuses).
+# Run it before anything builds the workspace: every crate that uses OpenSSL needs the packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+missing=()
+for pkg in libssl-dev pkg-config openssl; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+pkg-config --exists openssl || { echo "pkg-config does not find OpenSSL" >&2; exit 1; }
+
+echo "routeros-sim without TLS: builds, lints, refuses a TLS configuration"
+cargo clippy -p routeros-sim --all-targets --no-default-features -- -D warnings
+timeout 300 cargo test -p routeros-sim --no-default-features --lib tls::
+
+echo "routeros-sim API-SSL: v7, v6, anonymous and TLS 1.3 terminator profiles"
+timeout 600 cargo test -p routeros-sim --test tls
+timeout 300 cargo test -p routeros-sim --bin routeros-sim tls
