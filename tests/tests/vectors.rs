@@ -1410,3 +1410,118 @@ fn conversations_through_the_mux() {
         .join()
         .unwrap_or_else(|e| std::panic::resume_unwind(e));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fuzzing seeds.
+
+/// The seed inputs of the fuzz targets (`fuzz/`), made from the corpus: for each target, file
+/// name and bytes, laid out as that target reads its input.
+fn fuzz_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    for v in corpus() {
+        let name = format!("seed-{}-{}", v.file.trim_end_matches(".txt"), v.name);
+        let (bytes, sentences) = v.router_bytes();
+        if bytes.len() > 8192 {
+            continue;
+        }
+        if !bytes.is_empty() {
+            // decoder: buffer size, no chunk sizes (the target then tries its own), bytes.
+            let rx = u8::try_from(v.rx().saturating_sub(5)).unwrap_or(u8::MAX);
+            let mut seed = vec![rx, 0];
+            seed.extend_from_slice(&bytes);
+            seeds.push(("decoder", name.clone(), seed));
+            // roundtrip: a length, then words (length byte, bytes; 0 between sentences).
+            let mut seed = vec![0, 0, 0x40, 0x01];
+            for words in &sentences {
+                for w in words {
+                    let w = &w[..w.len().min(0x3F)];
+                    seed.push(w.len() as u8);
+                    seed.extend_from_slice(w);
+                }
+                seed.push(0);
+            }
+            seeds.push(("roundtrip", name.clone(), seed));
+        }
+        for (&(n, ref prefix), i) in v.lengths.iter().zip(0..) {
+            let mut seed = n.to_be_bytes().to_vec();
+            seed.push(prefix.len() as u8);
+            seed.extend_from_slice(prefix);
+            seeds.push(("roundtrip", format!("{name}-{i}"), seed));
+        }
+        if v.is_conversation() {
+            // client and mux: behaviour (plain), buffer size, operations, the router's bytes.
+            let mut ops = Vec::new();
+            let mut rows = 0u8;
+            for line in &v.lines {
+                match line {
+                    Line::Login(..) => ops.push(0u8),
+                    Line::Call { stream: false, .. } => ops.push(1),
+                    Line::Call { stream: true, .. } => {
+                        rows = 0;
+                        ops.push(2);
+                    }
+                    Line::Outcome(_, Outcome::Row(_)) => rows = rows.saturating_add(1),
+                    Line::Cancel => {
+                        if let Some(op) = ops.last_mut() {
+                            *op = 2 | (rows.min(31) << 3);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let rx = u8::try_from(v.rx().saturating_sub(5) % 596).unwrap_or(u8::MAX);
+            for (target, count) in [("client", 4), ("mux", 5)] {
+                let mut seed = vec![0, 0, 0, 0, rx];
+                let mut own = ops.clone();
+                own.resize(count, 5);
+                seed.extend_from_slice(&own[..count]);
+                seed.extend_from_slice(&bytes);
+                seeds.push((target, name.clone(), seed));
+            }
+        }
+    }
+    seeds
+}
+
+/// The committed seeds in `fuzz/seeds/` are the ones the corpus makes. Run with
+/// `ROUTEROS_WRITE_SEEDS=1` to write them after changing the corpus.
+#[test]
+fn fuzz_seeds_match_the_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds");
+    let seeds = fuzz_seeds();
+    assert!(seeds.len() > 100, "{} seeds", seeds.len());
+    let write = std::env::var_os("ROUTEROS_WRITE_SEEDS").is_some();
+    let mut stale = Vec::new();
+    for target in ["decoder", "roundtrip", "client", "mux"] {
+        let dir = root.join(target);
+        if write {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+        }
+        let mut expected: Vec<String> = Vec::new();
+        for (_, name, bytes) in seeds.iter().filter(|s| s.0 == target) {
+            let path = dir.join(name);
+            if write {
+                std::fs::write(&path, bytes).unwrap();
+            } else if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
+                stale.push(path.display().to_string());
+            }
+            expected.push(name.clone());
+        }
+        let present = std::fs::read_dir(&dir)
+            .map(|d| d.count())
+            .unwrap_or_default();
+        if present != expected.len() {
+            stale.push(format!(
+                "{}: {present} files, want {}",
+                dir.display(),
+                expected.len()
+            ));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "fuzz seeds out of date (run with ROUTEROS_WRITE_SEEDS=1):\n{}",
+        stale.join("\n")
+    );
+}
