@@ -5,8 +5,8 @@
 /** Every error the package throws or rejects with. `type` says what failed. */
 export class RouterOsError extends Error {
   constructor(type, message, details = {}) {
-    super(message);
-    this.name = 'RouterOsError';
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = type === 'aborted' ? 'AbortError' : 'RouterOsError';
     this.type = type;
     if (type === 'trap') {
       this.category = details.category ?? null;
@@ -18,7 +18,8 @@ export class RouterOsError extends Error {
   static from(error) {
     if (error instanceof RouterOsError) return error;
     if (error && typeof error === 'object' && typeof error.type === 'string' && error.name === 'RouterOsError') {
-      return new RouterOsError(error.type, error.message, error);
+      const cause = error.cause === undefined ? undefined : RouterOsError.from(error.cause);
+      return new RouterOsError(error.type, error.message, { category: error.category, more: error.more, cause });
     }
     return error;
   }
@@ -27,6 +28,48 @@ export class RouterOsError extends Error {
 const rethrow = (error) => {
   throw RouterOsError.from(error);
 };
+
+/** The error an aborted call rejects with: named `AbortError`, `type` `aborted`, `cause` the signal's reason. */
+function abortError(signal, what) {
+  return new RouterOsError('aborted', `${what} was aborted`, { cause: signal.reason });
+}
+
+/** Options every entry point's connect() takes; `extra` adds the entry point's own. */
+const CONNECT_OPTIONS = [
+  'url', 'WebSocket', 'protocols', 'username', 'user', 'password', 'timeoutMs', 'keepaliveMs',
+  'slots', 'maxStreams', 'receiveBufferBytes', 'sendBufferBytes',
+];
+
+/**
+ * Checks that `options` is an object with known keys only; returns it (or `{}`). A misspelt
+ * option would otherwise be silently ignored (and e.g. log in as `admin`).
+ */
+export function checkOptions(options, extra = [], hints = {}) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw new RouterOsError('invalid_argument', 'options must be an object');
+  for (const key of Object.keys(options)) {
+    if (CONNECT_OPTIONS.includes(key) || extra.includes(key)) continue;
+    const known = [...CONNECT_OPTIONS, ...extra].join(', ');
+    throw new RouterOsError('invalid_argument', hints[key] ?? `unknown option ${JSON.stringify(key)} (known: ${known})`);
+  }
+  return options;
+}
+
+/** Checks the options of one call: `{ signal, timeoutMs }`. */
+function callOptions(options, what) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw new RouterOsError('invalid_argument', `${what} options must be an object`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'signal' && key !== 'timeoutMs') {
+      throw new RouterOsError('invalid_argument', `unknown ${what} option ${JSON.stringify(key)} (known: signal, timeoutMs)`);
+    }
+  }
+  const { signal } = options;
+  if (signal !== undefined && !(signal && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+    throw new RouterOsError('invalid_argument', 'signal must be an AbortSignal');
+  }
+  return options;
+}
 
 const bool = (v) => v === 'true' || v === 'yes';
 const num = (v) => {
@@ -126,9 +169,21 @@ class RowStream {
   #handle;
   #done = false;
   #dropped = 0;
+  #signal;
+  #onAbort;
+  #aborted;
 
-  constructor(handle) {
+  constructor(handle, signal) {
     this.#handle = handle;
+    if (signal) {
+      this.#signal = signal;
+      this.#onAbort = () => {
+        this.#aborted = abortError(signal, 'the stream');
+        // Ends a pending next() (it then throws the abort) and sends /cancel.
+        this.#handle?.cancel().catch(() => {});
+      };
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
   }
 
   [Symbol.asyncIterator]() {
@@ -136,22 +191,32 @@ class RowStream {
   }
 
   #end() {
-    if (!this.#done) {
-      this.#done = true;
-    }
+    this.#done = true;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#signal = undefined;
     const handle = this.#handle;
     this.#handle = null;
     handle?.free();
   }
 
   async next() {
+    if (this.#aborted) {
+      const error = this.#aborted;
+      this.#end();
+      throw error;
+    }
     if (this.#done || !this.#handle) return { done: true, value: undefined };
     let row;
     try {
       row = await this.#handle.next();
     } catch (error) {
       this.#end();
-      throw RouterOsError.from(error);
+      throw this.#aborted ?? RouterOsError.from(error);
+    }
+    if (this.#aborted) {
+      const error = this.#aborted;
+      this.#end();
+      throw error;
     }
     if (row === undefined) {
       this.#end();
@@ -184,6 +249,8 @@ class RowStream {
   }
 }
 
+let nextCallId = 1;
+
 /** A logged-in connection. Made by `connect()`. */
 export class RouterOs {
   #conn;
@@ -195,15 +262,45 @@ export class RouterOs {
   /**
    * Runs a command and resolves with its rows (plain objects). If the router's `!done`
    * carried `=ret=` (the id made by an `add`, ...), the array has it as `ret`.
+   * `options.signal` (an AbortSignal) aborts it: it rejects with an `AbortError` and, if it
+   * was on the wire, is cancelled there. `options.timeoutMs` overrides the connection's.
    */
-  command(words) {
-    return this.#conn.command(words).catch(rethrow);
+  command(words, options) {
+    let signal;
+    let timeoutMs;
+    try {
+      ({ signal, timeoutMs } = callOptions(options, 'command'));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!signal) return this.#conn.command(words, timeoutMs, undefined).catch(rethrow);
+    if (signal.aborted) return Promise.reject(abortError(signal, 'the command'));
+    const id = nextCallId;
+    nextCallId = nextCallId >= 0x7fffffff ? 1 : nextCallId + 1;
+    const conn = this.#conn;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        reject(abortError(signal, 'the command'));
+        conn.abort(id);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      conn
+        .command(words, timeoutMs, id)
+        .then(resolve, (error) => reject(RouterOsError.from(error)))
+        .finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
-  /** Runs a streaming command; iterate with `for await`, `break` cancels it. */
-  stream(words) {
+  /**
+   * Runs a streaming command; iterate with `for await`, `break` cancels it.
+   * `options.signal` aborts it (the iterator then throws an `AbortError`); `options.timeoutMs`
+   * bounds its start.
+   */
+  stream(words, options) {
     try {
-      return new RowStream(this.#conn.stream(words));
+      const { signal, timeoutMs } = callOptions(options, 'stream');
+      if (signal?.aborted) throw abortError(signal, 'the stream');
+      return new RowStream(this.#conn.stream(words, timeoutMs), signal);
     } catch (error) {
       throw RouterOsError.from(error);
     }
@@ -214,7 +311,10 @@ export class RouterOs {
     return this.#conn.close();
   }
 
-  /** Resolves when the connection ends: `null` after close(), else the error that ended it. */
+  /**
+   * Resolves when the connection ends: `null` after close(), else the RouterOsError that
+   * ended it, with its own type (`closed`, `fatal`, `timeout`, `protocol`, ...).
+   */
   get closed() {
     return this.#conn.closed().then((reason) => (reason ? RouterOsError.from(reason) : null));
   }
@@ -246,6 +346,9 @@ export class RouterOs {
     if (comment !== undefined) words.push(`=comment=${comment}`);
     if (disabled !== undefined) words.push(`=disabled=${disabled ? 'yes' : 'no'}`);
     const rows = await this.command(words);
+    if (typeof rows.ret !== 'string') {
+      throw new RouterOsError('protocol', 'the router answered /ip/address/add without the new id (=ret=)');
+    }
     return rows.ret;
   }
 
@@ -288,7 +391,22 @@ export class RouterOs {
   }
 }
 
-/** Opens `options.url` with the WebSocket class `WS` and logs in. */
+/** Makes the connection tell `setActive(true)` while it has work and `setActive(false)` when idle. */
+function watchActivity(conn, setActive) {
+  conn.setActivityListener((active) => {
+    try {
+      setActive(active);
+    } catch {
+      // a transport that cannot ref/unref: nothing to do
+    }
+  });
+}
+
+/**
+ * Opens `options.url` with the WebSocket class `WS` and logs in. In Node, the socket under
+ * the `ws` package's WebSocket is unref'd while the connection is idle, so a forgotten
+ * connection does not keep the process running.
+ */
 export async function openWebSocket(Connection, options, WS) {
   if (typeof WS !== 'function') {
     throw new RouterOsError(
@@ -301,20 +419,32 @@ export async function openWebSocket(Connection, options, WS) {
   try {
     socket = options.protocols === undefined ? new WS(options.url) : new WS(options.url, options.protocols);
   } catch (error) {
-    throw new RouterOsError('connect_failed', `cannot open ${options.url}: ${error?.message ?? error}`);
+    throw new RouterOsError('connect_failed', `cannot open ${options.url}: ${error?.message ?? error}`, { cause: error });
   }
+  let conn;
   try {
-    return new RouterOs(await Connection.openWebSocket(socket, options));
+    conn = await Connection.openWebSocket(socket, options);
   } catch (error) {
     throw RouterOsError.from(error);
   }
+  watchActivity(conn, (active) => {
+    const raw = socket._socket; // the net.Socket under Node's `ws`; browsers have none
+    if (raw && typeof raw.ref === 'function') {
+      if (active) raw.ref();
+      else raw.unref();
+    }
+  });
+  return new RouterOs(conn);
 }
 
 /** Logs in over a BytePipe (see the type) that the caller made. */
 export async function openPipe(Connection, pipe, options) {
+  let conn;
   try {
-    return new RouterOs(await Connection.openPipe(pipe, options));
+    conn = await Connection.openPipe(pipe, options);
   } catch (error) {
     throw RouterOsError.from(error);
   }
+  if (typeof pipe.setActive === 'function') watchActivity(conn, (active) => pipe.setActive(active));
+  return new RouterOs(conn);
 }

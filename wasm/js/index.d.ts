@@ -12,6 +12,11 @@ export interface BytePipe {
   onOpen: (() => void) | null;
   onData: ((data: Uint8Array | ArrayBuffer) => void) | null;
   onClose: ((reason?: string | Error) => void) | null;
+  /**
+   * Optional: told `true` while the connection has work someone waits for and `false` when
+   * it is idle (Node's socket adapter refs and unrefs its socket with it).
+   */
+  setActive?(active: boolean): void;
 }
 
 /** One reply row: every attribute as a string, `.id` under its own name. */
@@ -40,7 +45,9 @@ export type ErrorType =
   | 'invalid_argument'
   | 'not_found'
   | 'cancelled'
-  | 'busy'
+  | 'aborted'
+  | 'slots_exhausted'
+  | 'load_failed'
   | 'internal';
 
 /**
@@ -55,20 +62,47 @@ export type ErrorType =
  * - `timeout`: `timeoutMs` passed. While connecting, or while the command waited for a slot,
  *   nothing else is affected; once it was on the wire the connection is closed too.
  * - `closed`: the connection is gone (closed by the peer, by `close()`, or after an error).
- * - `connect_failed`: the WebSocket or TCP connection could not be opened.
+ * - `connect_failed`: the WebSocket or TCP connection could not be opened, TLS was refused,
+ *   or the transport closed before the router answered the login (a bridge that cannot
+ *   reach its router).
+ * - `protocol`: the other end does not speak the RouterOS API.
+ * - `slots_exhausted`: `maxStreams` streams are open, or a command found no free slot
+ *   within its time limit.
+ * - `aborted`: the call's AbortSignal fired; the error is named `AbortError` and its
+ *   `cause` is the signal's reason.
+ * - `load_failed`: the WebAssembly module could not be loaded.
  */
 export declare class RouterOsError extends Error {
-  name: 'RouterOsError';
+  name: 'RouterOsError' | 'AbortError';
   type: ErrorType;
   /** For `trap`: the category number, or `null` if the router sent none. */
   category?: number | null;
   /** For `trap`: how many more traps the command produced. */
   more?: number;
-  constructor(type: ErrorType, message: string, details?: { category?: number | null; more?: number });
+  /** What led to this error, e.g. the timeout that closed the connection. */
+  cause?: unknown;
+  constructor(type: ErrorType, message: string, details?: { category?: number | null; more?: number; cause?: unknown });
   static from(error: unknown): unknown;
 }
 
-/** Options of {@link connect}. */
+/** Node only: the `tls` option in object form. Other keys go to `tls.connect` (`ca`, `minVersion`, ...). */
+export interface TlsOptions {
+  /**
+   * Pin the router's certificate by its SHA-256 fingerprint (64 hex digits, colons allowed;
+   * RouterOS shows it in `/certificate print detail`). The chain is then not checked: the
+   * pin is. A different certificate is refused before anything is sent.
+   */
+  fingerprint?: string;
+  /**
+   * For api-ssl without a certificate: anonymous Diffie-Hellman (`ADH-AES256-GCM-SHA384`,
+   * `ADH-AES256-SHA`, TLS 1.2). Encrypts but authenticates nobody: anyone on the path can
+   * pose as the router. Emits a `RouterOsSecurityWarning` once.
+   */
+  anonymous?: true;
+  [option: string]: unknown;
+}
+
+/** Options of {@link connect}. Unknown keys are refused (`invalid_argument`). */
 export interface ConnectOptions {
   /** WebSocket bridge address (`ws://` or `wss://`), e.g. websockify in front of the router. */
   url?: string;
@@ -76,10 +110,15 @@ export interface ConnectOptions {
   host?: string;
   /** Node only: TCP port. Default 8728, or 8729 with `tls`. */
   port?: number;
-  /** Node only: use TLS (API-SSL); an object is passed on to `tls.connect` (ca, ciphers, ...). */
-  tls?: boolean | Record<string, unknown>;
+  /**
+   * Node only: use TLS (API-SSL). `true` verifies against Node's CAs; an object adds
+   * `fingerprint` pinning or `anonymous` DH, and passes the rest to `tls.connect`.
+   */
+  tls?: boolean | TlsOptions;
   /** User name. Default `admin`. */
   username?: string;
+  /** Another name for `username`. */
+  user?: string;
   /** Password. Default empty. Never logged. */
   password?: string;
   /**
@@ -97,6 +136,28 @@ export interface ConnectOptions {
   receiveBufferBytes?: number;
   /** Largest command in bytes. Default 65536. */
   sendBufferBytes?: number;
+  /** Commands and streams on the wire at once, 1 to 8. Default 8. */
+  slots?: number;
+  /**
+   * How many slots streams may hold, 0 to `slots`. Default `slots - 1`, so commands always
+   * have one; a stream beyond it throws `slots_exhausted`.
+   */
+  maxStreams?: number;
+  /**
+   * After this many milliseconds without a byte from the router, ask it something cheap;
+   * no answer within the same time ends the connection with `timeout` (pending commands and
+   * streams reject). A dead router or bridge is noticed within about twice this. Default
+   * 10000; 0: no keepalive.
+   */
+  keepaliveMs?: number;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Aborts the call: it rejects with an `AbortError` (`type` `aborted`) and is cancelled on the wire. */
+  signal?: AbortSignal;
+  /** This call's time limit in milliseconds, instead of the connection's `timeoutMs`; 0: none. */
+  timeoutMs?: number;
 }
 
 /**
@@ -199,22 +260,28 @@ export interface DhcpLease {
 }
 
 /**
- * A logged-in connection. Calls may overlap: up to 8 commands and streams run at once on the
- * one connection (each tagged; replies are routed by tag), more wait for a free slot. Streams
- * do not hold up commands.
+ * A logged-in connection. Calls may overlap: up to `slots` (8) commands and streams run at
+ * once on the one connection (each tagged; replies are routed by tag), more wait for a free
+ * slot. Streams hold at most `maxStreams` slots, so they do not hold up commands.
  */
 export declare class RouterOs {
   private constructor();
   /** Runs a command, e.g. `['/interface/print', '?type=ether']`. */
-  command(words: Word[]): Promise<CommandResult>;
-  /** Runs a streaming command, e.g. `['/interface/monitor-traffic', '=interface=ether1']`. */
-  stream(words: Word[]): RowStream;
+  command(words: Word[], options?: CallOptions): Promise<CommandResult>;
+  /**
+   * Runs a streaming command, e.g. `['/interface/monitor-traffic', '=interface=ether1']`.
+   * Throws `slots_exhausted` if `maxStreams` streams are open.
+   */
+  stream(words: Word[], options?: CallOptions): RowStream;
   /**
    * Cancels running streams, lets commands already made finish, sends `/quit` and closes.
    * Calls made after `close()` reject with `closed`.
    */
   close(): Promise<void>;
-  /** Resolves when the connection ends: `null` after `close()`, else the error that ended it. */
+  /**
+   * Resolves when the connection ends: `null` after `close()`, else the error that ended it
+   * with its own type (`closed`, `fatal`, `timeout`, `protocol`).
+   */
   readonly closed: Promise<RouterOsError | null>;
   /** Whether the connection still takes commands. */
   readonly isOpen: boolean;
@@ -224,7 +291,7 @@ export declare class RouterOs {
   getInterface(name: string): Promise<Interface>;
   listIpAddresses(): Promise<IpAddress[]>;
   /** Resolves with the new item's id (e.g. `*3`). */
-  addIpAddress(address: NewIpAddress): Promise<string | undefined>;
+  addIpAddress(address: NewIpAddress): Promise<string>;
   removeIpAddress(id: string): Promise<void>;
   getSystemResource(): Promise<SystemResource>;
   getIdentity(): Promise<string>;
@@ -250,8 +317,18 @@ export declare function connectPipe(pipe: BytePipe, options?: ConnectOptions): P
  */
 export declare function initialize(moduleOrPath?: unknown): Promise<unknown>;
 
-/** Node only: adapts a `net.Socket` / `tls.TLSSocket` to a {@link BytePipe}. */
-export declare function socketPipe(socket: unknown, openEvent?: 'connect' | 'secureConnect'): BytePipe;
+/**
+ * Node only: adapts a `net.Socket` / `tls.TLSSocket` to a {@link BytePipe}. `check`, if
+ * given, runs when the socket is ready and may return a reason to refuse the peer.
+ */
+export declare function socketPipe(
+  socket: unknown,
+  openEvent?: 'connect' | 'secureConnect',
+  check?: (socket: unknown) => string | undefined,
+): BytePipe;
+
+/** OpenSSL's cipher list for anonymous DH (what `tls: { anonymous: true }` uses). */
+export declare const ANONYMOUS_DH_CIPHERS: string;
 
 /** The package version. */
 export declare function version(): string;

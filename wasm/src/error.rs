@@ -30,8 +30,12 @@ pub enum ErrorType {
     NotFound,
     /// The command or stream was cancelled.
     Cancelled,
-    /// Every command slot is busy.
-    Busy,
+    /// The call was aborted through its `AbortSignal` (JavaScript sees it named
+    /// `AbortError`).
+    Aborted,
+    /// No slot was free: `maxStreams` streams are open, or a command waited for a slot
+    /// until its time limit.
+    SlotsExhausted,
     /// A state that should not happen; please report it.
     Internal,
 }
@@ -56,7 +60,8 @@ impl ErrorType {
             Self::InvalidArgument => "invalid_argument",
             Self::NotFound => "not_found",
             Self::Cancelled => "cancelled",
-            Self::Busy => "busy",
+            Self::Aborted => "aborted",
+            Self::SlotsExhausted => "slots_exhausted",
             Self::Internal => "internal",
         }
     }
@@ -73,6 +78,9 @@ pub struct Failure {
     pub category: Option<u8>,
     /// For a trap: how many further traps the same command produced.
     pub more: u16,
+    /// What led to this failure (JavaScript's `cause`), e.g. the timeout that closed a
+    /// connection.
+    pub cause: Option<Box<Failure>>,
 }
 
 impl Failure {
@@ -83,7 +91,14 @@ impl Failure {
             message: message.into(),
             category: None,
             more: 0,
+            cause: None,
         }
+    }
+
+    /// The same failure with `cause` as its cause.
+    pub fn with_cause(mut self, cause: Failure) -> Self {
+        self.cause = Some(Box::new(cause));
+        self
     }
 
     /// Maps a core error. `close_reason` (what the transport said when it closed) is added
@@ -111,23 +126,27 @@ impl Failure {
             Error::BufferTooSmall(_) => ErrorType::BufferTooSmall,
             Error::Cancelled => ErrorType::Cancelled,
             Error::NotFound => ErrorType::NotFound,
-            Error::SlotsExhausted | Error::PoolExhausted => ErrorType::Busy,
+            Error::SlotsExhausted | Error::PoolExhausted => ErrorType::SlotsExhausted,
             _ => ErrorType::Internal,
         };
         let mut failure = match error {
             Error::Trap(trap) => Self {
                 kind,
-                message: trap.message.as_str().into(),
+                message: escape_text(trap.message.as_str()),
                 category: trap.category.map(TrapCategory::code),
                 more: trap.more,
+                cause: None,
             },
-            Error::AuthFailed(message) => Self::new(kind, format!("login failed: {message}")),
+            Error::AuthFailed(message) => Self::new(
+                kind,
+                format!("login failed: {}", escape_text(message.as_ref())),
+            ),
             Error::Io(_) if kind == ErrorType::Closed => Self::new(kind, "connection closed"),
-            other => Self::new(kind, other.to_string()),
+            other => Self::new(kind, escape_text(&other.to_string())),
         };
         if kind == ErrorType::Closed {
             if let Some(reason) = close_reason.filter(|r| !r.is_empty()) {
-                failure.message = format!("{} ({reason})", failure.message);
+                failure.message = format!("{} ({})", failure.message, escape_text(reason));
             }
         }
         failure
@@ -150,6 +169,9 @@ impl Failure {
             let _ = js_sys::Reflect::set(&error, &JsValue::from_str(key), &value);
         };
         set("type", JsValue::from_str(self.kind.as_str()));
+        if let Some(cause) = &self.cause {
+            set("cause", cause.to_js());
+        }
         if self.kind == ErrorType::Trap {
             set(
                 "category",
@@ -165,6 +187,51 @@ impl core::fmt::Display for Failure {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}: {}", self.kind.as_str(), self.message)
     }
+}
+
+/// Text from the network made safe for a terminal: control characters (C0, DEL, C1) are
+/// written as `\u{..}` escapes; everything else is kept.
+///
+/// ```
+/// use routeros_wasm::error::escape_text;
+/// assert_eq!(escape_text("bad \x1b[31mred\u{9b}"), "bad \\u{1b}[31mred\\u{9b}");
+/// assert_eq!(escape_text("žluťoučký"), "žluťoučký");
+/// ```
+pub fn escape_text(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Bytes from the network as printable ASCII: printable characters as they are, `\r`,
+/// `\n`, `\t` and `\\` escaped, anything else as `\xNN`.
+///
+/// ```
+/// assert_eq!(routeros_wasm::error::escape_bytes(b"SSH-2.0\r\n\xff"), r"SSH-2.0\r\n\xff");
+/// ```
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -27,7 +27,14 @@ pub struct Inbound {
     link: Link,
     close_reason: Option<String>,
     waker: Option<Waker>,
+    /// Bytes received so far.
+    received: u64,
+    /// The first bytes ever received, to say what a server that is not RouterOS sent.
+    head: Vec<u8>,
 }
+
+/// How many of the first received bytes are kept for messages.
+const HEAD_BYTES: usize = 40;
 
 /// Unread bytes are moved to the front once this many read bytes lie before them.
 const COMPACT_AT: usize = 64 * 1024;
@@ -47,7 +54,56 @@ impl Inbound {
             link: Link::Connecting,
             close_reason: None,
             waker: None,
+            received: 0,
+            head: Vec::new(),
         }
+    }
+
+    /// Bytes received since the link was made (read or not).
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// The first bytes received, as printable text: ASCII as it is, anything else escaped
+    /// (`\xNN`, `\r`, `\n`), so that no control character reaches a terminal.
+    ///
+    /// ```
+    /// use routeros_wasm::inbound::Inbound;
+    /// let mut inbound = Inbound::new();
+    /// inbound.push(b"HTTP/1.1 400 Bad\r\n\x1b[2J");
+    /// assert_eq!(inbound.head_escaped(), r"HTTP/1.1 400 Bad\r\n\x1b[2J");
+    /// ```
+    pub fn head_escaped(&self) -> String {
+        crate::error::escape_bytes(&self.head)
+    }
+
+    /// If the bytes received and not read hold a `!fatal` sentence (a router that said why
+    /// it closed while nobody was reading), that error.
+    ///
+    /// ```
+    /// use routeros_wasm::inbound::Inbound;
+    /// let mut inbound = Inbound::new();
+    /// inbound.push(b"\x06!fatal\x1dsession terminated on request\x00");
+    /// let fatal = inbound.unread_fatal().unwrap();
+    /// assert!(fatal.to_string().contains("session terminated"));
+    /// ```
+    pub fn unread_fatal(&self) -> Option<routeros_core::Error> {
+        use routeros_core::proto::message_from;
+        use routeros_core::wire::Decoder;
+        use routeros_core::{Reply, ReplyKind};
+        let unread = &self.buf[self.pos..];
+        let mut copy = unread.to_vec();
+        let mut decoder = Decoder::new(copy.as_mut_slice());
+        decoder.commit(unread.len());
+        while let Ok(Some(sentence)) = decoder.next_sentence() {
+            if let Ok(reply) = Reply::parse(sentence) {
+                if reply.kind() == ReplyKind::Fatal {
+                    let reason = reply.fatal_reason().unwrap_or_default();
+                    return Some(routeros_core::Error::Fatal(message_from(reason)));
+                }
+            }
+        }
+        None
     }
 
     /// The link state.
@@ -93,6 +149,11 @@ impl Inbound {
         let start = self.buf.len();
         self.buf.resize(start + len, 0);
         fill(&mut self.buf[start..]);
+        self.received += len as u64;
+        if self.head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - self.head.len()).min(len);
+            self.head.extend_from_slice(&self.buf[start..start + take]);
+        }
         if self.link == Link::Connecting {
             // Bytes prove the link is open even if the open event has not been seen.
             self.link = Link::Open;

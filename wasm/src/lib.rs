@@ -3,18 +3,31 @@
 #![forbid(unsafe_code)]
 
 mod connection;
+mod driver;
 pub mod error;
+pub mod gate;
 pub mod inbound;
+mod js;
 pub mod json;
 pub mod options;
 pub mod pipe;
+mod stream;
 pub mod timer;
 
-pub use connection::{Connection, Stream, SLOTS, SLOT_BYTES};
+pub use connection::Connection;
 pub use error::{ErrorType, Failure};
 pub use options::Options;
+pub use stream::Stream;
 
 use wasm_bindgen::prelude::*;
+
+/// The most commands and streams one connection runs at once (its `slots` option, 1 to
+/// this; default this).
+pub const SLOTS: usize = 8;
+/// Reply bytes each slot buffers: a command's largest row must fit (rows of 64 KiB, such as
+/// `/tool/fetch output=user`, do); a stream whose rows are not read keeps this many bytes of
+/// its newest rows and drops older ones.
+pub const SLOT_BYTES: usize = 65 * 1024 + 512;
 
 /// The version of this package.
 #[wasm_bindgen]

@@ -12,6 +12,9 @@ pub const DEFAULT_SEND_BUFFER: usize = 64 * 1024;
 pub const MIN_BUFFER: usize = 1024;
 /// Largest buffer accepted.
 pub const MAX_BUFFER: usize = 64 * 1024 * 1024;
+/// Default keepalive interval: after this long without a byte from the router, it is asked
+/// something cheap, and it must answer within the same time.
+pub const DEFAULT_KEEPALIVE_MS: f64 = 10_000.0;
 
 /// What [`crate::Connection`] needs besides a transport. `Debug` never shows the password.
 #[derive(Clone, PartialEq)]
@@ -26,6 +29,12 @@ pub struct Options {
     pub receive_buffer: usize,
     /// Send buffer size in bytes.
     pub send_buffer: usize,
+    /// Commands and streams on the wire at once, 1 to [`crate::SLOTS`].
+    pub slots: usize,
+    /// How many of the slots streams may hold; by default all but one.
+    pub max_streams: usize,
+    /// Keepalive interval; `None` for no keepalive.
+    pub keepalive_ms: Option<f64>,
 }
 
 impl Default for Options {
@@ -36,6 +45,9 @@ impl Default for Options {
             timeout_ms: Some(DEFAULT_TIMEOUT_MS),
             receive_buffer: DEFAULT_RECEIVE_BUFFER,
             send_buffer: DEFAULT_SEND_BUFFER,
+            slots: crate::SLOTS,
+            max_streams: crate::SLOTS - 1,
+            keepalive_ms: Some(DEFAULT_KEEPALIVE_MS),
         }
     }
 }
@@ -48,6 +60,9 @@ impl core::fmt::Debug for Options {
             .field("timeout_ms", &self.timeout_ms)
             .field("receive_buffer", &self.receive_buffer)
             .field("send_buffer", &self.send_buffer)
+            .field("slots", &self.slots)
+            .field("max_streams", &self.max_streams)
+            .field("keepalive_ms", &self.keepalive_ms)
             .finish()
     }
 }
@@ -57,6 +72,8 @@ impl core::fmt::Debug for Options {
 pub struct RawOptions {
     /// `username`
     pub username: Option<String>,
+    /// `user`, accepted as another name for `username`
+    pub user: Option<String>,
     /// `password`
     pub password: Option<String>,
     /// `timeoutMs`
@@ -65,6 +82,12 @@ pub struct RawOptions {
     pub receive_buffer: Option<f64>,
     /// `sendBufferBytes`
     pub send_buffer: Option<f64>,
+    /// `slots`
+    pub slots: Option<f64>,
+    /// `maxStreams`
+    pub max_streams: Option<f64>,
+    /// `keepaliveMs`
+    pub keepalive_ms: Option<f64>,
 }
 
 fn invalid(message: String) -> Failure {
@@ -104,8 +127,51 @@ impl RawOptions {
                 ))
             }
         };
+        let username = match (self.username, self.user) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(invalid(
+                    "username and user (another name for it) disagree: give one".into(),
+                ))
+            }
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) => defaults.username,
+        };
+        let whole = |v: f64| v.fract() == 0.0 && v.is_finite();
+        let slots = match self.slots {
+            None => defaults.slots,
+            Some(v) if whole(v) && (1.0..=crate::SLOTS as f64).contains(&v) => v as usize,
+            Some(_) => {
+                return Err(invalid(format!(
+                    "slots must be a whole number from 1 to {}",
+                    crate::SLOTS
+                )))
+            }
+        };
+        let max_streams = match self.max_streams {
+            None => slots - 1,
+            Some(v) if whole(v) && (0.0..=slots as f64).contains(&v) => v as usize,
+            Some(_) => {
+                return Err(invalid(format!(
+                    "maxStreams must be a whole number from 0 to slots ({slots})"
+                )))
+            }
+        };
+        let keepalive_ms = match self.keepalive_ms {
+            None => defaults.keepalive_ms,
+            Some(0.0) => None,
+            Some(t) if t > 0.0 && t.is_finite() => Some(t),
+            Some(_) => {
+                return Err(invalid(
+                    "keepaliveMs must be a positive number of milliseconds (0: no keepalive)"
+                        .into(),
+                ))
+            }
+        };
         Ok(Options {
-            username: self.username.unwrap_or(defaults.username),
+            username,
+            slots,
+            max_streams,
+            keepalive_ms,
             password: self.password.unwrap_or(defaults.password),
             timeout_ms,
             receive_buffer: buffer(
@@ -119,8 +185,10 @@ impl RawOptions {
 }
 
 impl Options {
-    /// Reads `username`, `password`, `timeoutMs`, `receiveBufferBytes` and `sendBufferBytes`
-    /// from a JavaScript object (`undefined` or `null` for all defaults).
+    /// Reads `username` (or `user`), `password`, `timeoutMs`, `receiveBufferBytes`,
+    /// `sendBufferBytes`, `slots`, `maxStreams` and `keepaliveMs` from a JavaScript object
+    /// (`undefined` or `null` for all defaults). Other properties are not looked at (the
+    /// package's `connect()` refuses unknown ones before it gets here).
     pub fn from_js(value: &wasm_bindgen::JsValue) -> Result<Self, Failure> {
         use wasm_bindgen::JsValue;
         if value.is_undefined() || value.is_null() {
@@ -154,7 +222,11 @@ impl Options {
         };
         RawOptions {
             username: text("username")?,
+            user: text("user")?,
             password: text("password")?,
+            slots: number("slots")?,
+            max_streams: number("maxStreams")?,
+            keepalive_ms: number("keepaliveMs")?,
             timeout_ms: number("timeoutMs")?,
             receive_buffer: number("receiveBufferBytes")?,
             send_buffer: number("sendBufferBytes")?,
@@ -199,6 +271,69 @@ mod tests {
             };
             assert!(raw.check().is_err());
         }
+    }
+
+    #[test]
+    fn user_is_another_name_for_username() {
+        let raw = RawOptions {
+            user: Some("bob".into()),
+            ..Default::default()
+        };
+        assert_eq!(raw.check().unwrap().username, "bob");
+        let both = RawOptions {
+            user: Some("bob".into()),
+            username: Some("alice".into()),
+            ..Default::default()
+        };
+        assert_eq!(both.check().unwrap_err().kind, ErrorType::InvalidArgument);
+    }
+
+    #[test]
+    fn slots_and_streams() {
+        let o = RawOptions::default().check().unwrap();
+        assert_eq!((o.slots, o.max_streams), (crate::SLOTS, crate::SLOTS - 1));
+        let o = RawOptions {
+            slots: Some(3.0),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!((o.slots, o.max_streams), (3, 2));
+        let o = RawOptions {
+            slots: Some(3.0),
+            max_streams: Some(3.0),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(o.max_streams, 3, "all slots to streams when asked");
+        for (slots, max) in [
+            (Some(0.0), None),
+            (Some(9.0), None),
+            (Some(2.5), None),
+            (Some(2.0), Some(3.0)),
+        ] {
+            let raw = RawOptions {
+                slots,
+                max_streams: max,
+                ..Default::default()
+            };
+            assert!(raw.check().is_err(), "{slots:?} {max:?}");
+        }
+    }
+
+    #[test]
+    fn keepalive() {
+        let off = RawOptions {
+            keepalive_ms: Some(0.0),
+            ..Default::default()
+        };
+        assert_eq!(off.check().unwrap().keepalive_ms, None);
+        let bad = RawOptions {
+            keepalive_ms: Some(-1.0),
+            ..Default::default()
+        };
+        assert!(bad.check().is_err());
     }
 
     #[test]

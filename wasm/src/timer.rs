@@ -37,11 +37,29 @@ pub struct Timer {
 impl Timer {
     /// Calls `f` once after `ms` milliseconds.
     pub fn new(ms: f64, f: impl FnMut() + 'static) -> Self {
+        Self::start(ms, f, false)
+    }
+
+    /// Like [`new`](Self::new), for a timer that should not keep a Node process running by
+    /// itself (Node's `Timeout.unref()`; browsers have nothing to unref).
+    pub fn idle(ms: f64, f: impl FnMut() + 'static) -> Self {
+        Self::start(ms, f, true)
+    }
+
+    fn start(ms: f64, f: impl FnMut() + 'static, idle: bool) -> Self {
         let callback = Closure::<dyn FnMut()>::new(f);
         let id = set_timeout(
             callback.as_ref().unchecked_ref(),
             ms.clamp(0.0, MAX_DELAY_MS),
         );
+        if idle {
+            let unref = js_sys::Reflect::get(&id, &JsValue::from_str("unref"))
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+            if let Some(unref) = unref {
+                let _ = unref.call0(&id);
+            }
+        }
         Self {
             id,
             _callback: callback,
@@ -64,17 +82,31 @@ pub struct Sleep {
 
 /// Sleeps `ms` milliseconds.
 pub fn sleep(ms: f64) -> Sleep {
+    sleep_with(ms, false)
+}
+
+/// Sleeps `ms` milliseconds on a timer that does not keep a Node process running.
+pub fn sleep_idle(ms: f64) -> Sleep {
+    sleep_with(ms, true)
+}
+
+fn sleep_with(ms: f64, idle: bool) -> Sleep {
     let fired = Rc::new(Cell::new(false));
     let waker: Rc<RefCell<Option<Waker>>> = Rc::default();
     let timer = {
         let fired = fired.clone();
         let waker = waker.clone();
-        Timer::new(ms, move || {
+        let wake = move || {
             fired.set(true);
             if let Some(w) = waker.borrow_mut().take() {
                 w.wake();
             }
-        })
+        };
+        if idle {
+            Timer::idle(ms, wake)
+        } else {
+            Timer::new(ms, wake)
+        }
     };
     Sleep {
         fired,
@@ -103,6 +135,19 @@ pub struct Elapsed;
 /// Runs `fut`, giving up after `ms` milliseconds (`None`: no limit). On timeout the future
 /// is dropped, which the core client's futures tolerate (see their cancel-safety notes).
 pub async fn with_timeout<F: Future>(ms: Option<f64>, fut: F) -> Result<F::Output, Elapsed> {
+    with_timeout_on(ms, fut, false).await
+}
+
+/// Like [`with_timeout`], on a timer that does not keep a Node process running.
+pub async fn with_timeout_idle<F: Future>(ms: Option<f64>, fut: F) -> Result<F::Output, Elapsed> {
+    with_timeout_on(ms, fut, true).await
+}
+
+async fn with_timeout_on<F: Future>(
+    ms: Option<f64>,
+    fut: F,
+    idle: bool,
+) -> Result<F::Output, Elapsed> {
     let Some(ms) = ms else {
         return Ok(fut.await);
     };
@@ -110,7 +155,7 @@ pub async fn with_timeout<F: Future>(ms: Option<f64>, fut: F) -> Result<F::Outpu
         return Err(Elapsed);
     }
     let mut fut = pin!(fut);
-    let mut timer = pin!(sleep(ms));
+    let mut timer = pin!(sleep_with(ms, idle));
     std::future::poll_fn(|cx| {
         if let Poll::Ready(out) = fut.as_mut().poll(cx) {
             return Poll::Ready(Ok(out));

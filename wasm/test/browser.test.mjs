@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium } from 'playwright-core';
-import { freePort, startStack, wasmDir, within } from './harness.mjs';
+import { freePort, startBridge, startStack, wasmDir, within } from './harness.mjs';
 
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = [
@@ -18,6 +18,7 @@ const FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  '--js-flags=--expose-gc',
 ];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.ts': 'text/plain' };
 
@@ -178,5 +179,73 @@ describe('headless Chromium', { skip: !existsSync(chromiumPath) && `no Chromium 
       }
     }, url);
     assert.equal(type, 'connect_failed');
+  });
+
+  it('keeps a stream running after its connection object is collected', async () => {
+    const out = await inPage(async (routeros, url) => {
+      // Only the stream is kept; the connection object becomes garbage.
+      const stream = await (async () =>
+        (await routeros.connect({ url, timeoutMs: 5000 })).stream(['/interface/monitor-traffic', '=interface=ether1', '=interval=0.02']))();
+      let rows = 0;
+      for await (const row of stream) {
+        for (let i = 0; i < 3; i++) {
+          const junk = [];
+          for (let j = 0; j < 2000; j++) junk.push({ j, s: `row ${j}`.repeat(4) });
+          window.gc();
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        if (row.name === 'ether1' && ++rows === 15) break;
+      }
+      return rows;
+    }, stack.url);
+    assert.equal(out, 15, 'the stream ended early: its connection was collected');
+  });
+
+  it('aborts a command and a stream with an AbortSignal', async () => {
+    const own = await startStack(['--delay-ms', '150']);
+    try {
+      const out = await inPage(async (routeros, url) => {
+        const ros = await routeros.connect({ url, timeoutMs: 5000 });
+        const controller = new AbortController();
+        const pending = ros.command(['/ip/firewall/address-list/print'], { signal: controller.signal });
+        setTimeout(() => controller.abort(), 50);
+        const command = await pending.then(() => 'resolved', (e) => `${e.name} ${e.type}`);
+        const streamController = new AbortController();
+        let rows = 0;
+        let stream;
+        try {
+          for await (const row of ros.stream(['/interface/monitor-traffic', '=interface=ether1', '=interval=0.05'], { signal: streamController.signal })) {
+            void row;
+            if (++rows === 2) streamController.abort();
+          }
+          stream = 'ended';
+        } catch (e) {
+          stream = `${e.name} ${e.type}`;
+        }
+        const after = await ros.getIdentity();
+        await ros.close();
+        return { command, stream, rows, after };
+      }, own.url);
+      assert.deepEqual(out, { command: 'AbortError aborted', stream: 'AbortError aborted', rows: 2, after: 'MikroTik' });
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('fails with connect_failed when the bridge cannot reach the router', async () => {
+    const bridge = await startBridge(`127.0.0.1:${await freePort()}`);
+    try {
+      const type = await inPage(async (routeros, url) => {
+        try {
+          await routeros.connect({ url, timeoutMs: 5000 });
+          return 'connected';
+        } catch (e) {
+          return e.type;
+        }
+      }, bridge.url);
+      assert.equal(type, 'connect_failed');
+    } finally {
+      await bridge.stop();
+    }
   });
 });

@@ -2,18 +2,22 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 export const wasmDir = dirname(dirname(fileURLToPath(import.meta.url)));
 export const repoDir = dirname(wasmDir);
 export const simBin = process.env.ROUTEROS_SIM ?? join(repoDir, 'target', 'release', 'routeros-sim');
 export const websockifyBin = process.env.WEBSOCKIFY ?? join(wasmDir, '.venv', 'bin', 'websockify');
+/** The built package to test: wasm/pkg, or ROUTEROS_WASM_PKG (e.g. an older build, to see a test fail). */
+export const pkgDir = process.env.ROUTEROS_WASM_PKG ?? join(wasmDir, 'pkg');
+/** The package's Node entry point, for `await import(pkgNode)`. */
+export const pkgNode = pathToFileURL(join(pkgDir, 'node.js')).href;
 
 for (const [what, path, hint] of [
   ['simulator', simBin, 'cargo build --release -p routeros-sim (at the repository root)'],
   ['websockify', websockifyBin, 'python3 -m venv wasm/.venv && wasm/.venv/bin/pip install websockify'],
-  ['package', join(wasmDir, 'pkg', 'node.js'), 'wasm/build.sh'],
+  ['package', join(process.env.ROUTEROS_WASM_PKG ?? join(wasmDir, 'pkg'), 'node.js'), 'wasm/build.sh'],
 ]) {
   if (!existsSync(path)) throw new Error(`${what} not found at ${path}: run ${hint}`);
 }
@@ -64,7 +68,7 @@ export function startSim(args = []) {
       child.stdout.resume();
       const addr = out.slice(0, nl).trim();
       const i = addr.lastIndexOf(':');
-      resolve({ host: addr.slice(0, i), port: Number(addr.slice(i + 1)), addr, child, stop: stopper(child) });
+      resolve({ host: addr.slice(0, i), port: Number(addr.slice(i + 1)), addr, child, stop: stopper(child), stderr: () => stderr });
     });
   });
 }
@@ -143,4 +147,48 @@ export async function rejection(promise) {
     return error;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * A TCP relay in front of `target` ({ host, port }) that counts the connections open through
+ * it: lets a test see whether the package closed its socket.
+ */
+export async function countingRelay(target) {
+  const open = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target);
+    open.add(client);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => {
+      open.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end);
+    upstream.on('close', end);
+    client.on('error', end);
+    upstream.on('error', end);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    host: '127.0.0.1',
+    port: server.address().port,
+    get open() {
+      return open.size;
+    },
+    stop() {
+      for (const c of open) c.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** Polls `check()` every 50 ms until it is true; rejects after `ms`. */
+export async function eventually(ms, check, what = 'condition') {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

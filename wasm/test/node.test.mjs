@@ -225,9 +225,9 @@ for (const [name, start] of Object.entries(transports)) {
       await ros.close();
     });
 
-    it('times out a command waiting for a free slot, and the connection survives', async () => {
-      const ros = await open({ timeoutMs: 400 });
-      // Every slot taken by a stream: the next command has to wait.
+    it('bounds a command waiting for a free slot (slots_exhausted), and the connection survives', async () => {
+      const ros = await open({ timeoutMs: 400, maxStreams: 8 });
+      // Every slot taken by a stream (allowed with maxStreams: 8): the next command has to wait.
       const streams = [];
       for (let i = 0; i < 8; i++) {
         const s = ros.stream(['/interface/monitor-traffic', `=interface=ether${(i % 5) + 1}`, '=interval=0.05']);
@@ -235,7 +235,9 @@ for (const [name, start] of Object.entries(transports)) {
         await s.next();
       }
       const started = Date.now();
-      assertError(await rejection(ros.getIdentity()), 'timeout');
+      const full = await rejection(ros.getIdentity());
+      assertError(full, 'slots_exhausted');
+      assert.match(full.message, /8 of 8 slots busy/);
       assert.ok(Date.now() - started >= 300);
       // A command made now waits until a stream gives its slot back.
       const waiting = ros.getIdentity();
@@ -317,7 +319,8 @@ for (const [name, start] of Object.entries(transports)) {
           const error = await within(5000, rejection(ros.getIdentity()), 'slow command');
           assertError(error, 'timeout');
           assertError(await rejection(ros.getIdentity()), 'closed');
-          assertError(await within(5000, ros.closed, 'closed'), 'closed');
+          // The connection ended because of the timeout, and says so.
+          assertError(await within(5000, ros.closed, 'closed'), 'timeout');
         },
         { timeoutMs: 250 },
       );
@@ -328,7 +331,9 @@ for (const [name, start] of Object.entries(transports)) {
       const error = await rejection(ros.command(['/quit']));
       assertError(error, 'fatal');
       assert.match(error.message, /session terminated/);
-      assertError(await within(5000, rejection(ros.getIdentity())), 'closed');
+      // Later calls get what ended the connection.
+      assertError(await within(5000, rejection(ros.getIdentity())), 'fatal');
+      assertError(await within(5000, ros.closed), 'fatal');
       // An unprompted !fatal after the second command (websockify may close before relaying it).
       await withOwn(['--fatal-after', '2'], async (ros2) => {
         let ok = 0;
@@ -338,7 +343,8 @@ for (const [name, start] of Object.entries(transports)) {
         }
         assert.ok(ok >= 1 && ok <= 2, `${ok} commands succeeded`);
         assert.ok(failure instanceof RouterOsError && ['fatal', 'closed'].includes(failure.type), String(failure));
-        assertError(await within(5000, ros2.closed), 'closed');
+        const reason = await within(5000, ros2.closed);
+        assert.ok(reason instanceof RouterOsError && ['fatal', 'closed'].includes(reason.type), String(reason));
       });
     });
 

@@ -16,3 +16,6 @@ it('type-checks the package API (index.d.ts) with default libraries', () => chec
 
 // wasm-bindgen's declarations use Symbol.dispose: they need lib esnext.disposable.
 it("type-checks wasm-bindgen's generated declarations", () => check('tsconfig.generated.json'));
+
+// The `ws` path of the README type-checks once `@types/ws` is installed (as the README says).
+it('type-checks connect({ url, WebSocket }) with ws and @types/ws', () => check('tsconfig.ws.json'));

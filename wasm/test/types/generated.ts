@@ -2,8 +2,9 @@
 import type { Connection, Stream, BytePipe } from '../../pkg/routeros_wasm.js';
 
 export async function low(c: Connection, pipe: BytePipe): Promise<void> {
-  const rows: unknown = await c.command(['/interface/print']);
-  const s: Stream = c.stream(['/ping', '=address=127.0.0.1']);
+  const rows: unknown = await c.command(['/interface/print'], undefined);
+  const s: Stream = c.stream(['/ping', '=address=127.0.0.1'], 2000);
+  c.abort(1);
   const row: unknown = await s.next();
   await s.cancel();
   pipe.onOpen = null;

@@ -18,7 +18,13 @@ export async function demo(): Promise<void> {
   await stream.cancel();
   const ifaces: Interface[] = await ros.listInterfaces();
   const running: boolean = ifaces[0].running;
-  const id: string | undefined = await ros.addIpAddress({ address: '10.0.0.2/24', interface: 'ether1' });
+  const id: string = await ros.addIpAddress({ address: '10.0.0.2/24', interface: 'ether1' });
+  await ros.removeIpAddress(await ros.addIpAddress({ address: '10.0.0.3/24', interface: 'ether1' }));
+  const controller = new AbortController();
+  const quick: CommandResult = await ros.command(['/interface/print'], { signal: controller.signal, timeoutMs: 2000 });
+  for await (const row of ros.stream(['/ping', '=address=10.0.0.1'], { signal: AbortSignal.timeout(1000) })) void row;
+  const tuned = await connect({ host: '10.0.0.1', user: 'bob', slots: 4, maxStreams: 2, keepaliveMs: 5000, tls: { fingerprint: 'AB'.repeat(32) } });
+  void quick, tuned;
   const load: number | undefined = (await ros.getSystemResource()).cpuLoad;
   try {
     await ros.command(['/nonsense']);
@@ -26,7 +32,8 @@ export async function demo(): Promise<void> {
     if (e instanceof RouterOsError) {
       const t: ErrorType = e.type;
       const category: number | null | undefined = e.category;
-      void t, category;
+      const aborted: boolean = e.name === 'AbortError' && e.type === 'aborted';
+      void t, category, aborted;
     }
   }
   const reason: RouterOsError | null = await ros.closed;
