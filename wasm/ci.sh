@@ -3,7 +3,7 @@
 # docs, unit tests), builds the npm package and runs its Node, browser, type and packaging
 # tests against the project's simulator. Exits non-zero on the first failure.
 #
-#   bash wasm/ci.sh          (from anywhere; about 5 minutes on a fresh machine, 1 when warm)
+#   bash wasm/ci.sh          (from anywhere; about 6 minutes on a fresh machine, 2-3 when warm)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,9 +24,16 @@ fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
-if [ ! -x /usr/bin/chromium ]; then
+# chromium: the browser tests; libssl-dev + pkg-config: the simulator's API-SSL (OpenSSL);
+# openssl: test certificates.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 if [ ! -x .venv/bin/websockify ] || [ "$(.venv/bin/pip show websockify 2>/dev/null | sed -n 's/^Version: //p')" != "$WEBSOCKIFY_VERSION" ]; then
   python3 -m venv .venv
@@ -47,5 +54,5 @@ cargo test
 step "package build"
 ./build.sh
 
-step "package tests (Node, Chromium, types, npm pack)"
+step "package tests (Node, Chromium, types, npm pack and publish --dry-run, TLS, keepalive, AbortSignal)"
 node --test --test-concurrency=1 test/
