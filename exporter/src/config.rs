@@ -377,7 +377,7 @@ impl Config {
         })?;
 
         let mut collectors = Vec::new();
-        for (name, _) in &file.collectors {
+        for name in file.collectors.keys() {
             if Collector::from_name(name).is_none() {
                 let known: Vec<&str> = Collector::ALL.iter().map(|c| c.name()).collect();
                 return Err(ConfigError::Invalid(format!(
