@@ -3,7 +3,10 @@
 use std::time::Instant;
 
 use routeros_core::Reply;
+use routeros_sim::{SimConfig, SimHandle, Simulator};
+use routeros_tokio::Config;
 
+use crate::escape::escape_text;
 use crate::output::Output;
 use crate::{connect, Connection, Failure};
 
@@ -12,20 +15,29 @@ const INTERFACE_COLUMNS: [&str; 6] = ["name", "type", "mtu", "mac-address", "run
 /// Monitor samples taken before the stream is cancelled.
 const SAMPLES: usize = 5;
 
+/// Starts the built-in simulator on its own thread, accepting these credentials. Only
+/// without `--host`: with one, the simulator is never built.
+pub(crate) fn simulator(user: &str, password: &str) -> std::io::Result<SimHandle> {
+    Simulator::spawn(SimConfig {
+        username: user.to_owned(),
+        password: password.to_owned(),
+        ..SimConfig::default()
+    })
+}
+
 /// Logs in, lists interfaces, shows identity and resources, watches ether1's traffic for a
 /// second and cancels the stream.
-pub(crate) async fn run(
-    host: &str,
-    port: u16,
-    user: &str,
-    password: &str,
-    out: &mut Output,
-) -> Result<(), Failure> {
+pub(crate) async fn run(config: &Config, out: &mut Output) -> Result<(), Failure> {
     out.line(&format!(
-        "RouterOS API demo against the built-in simulator at {host}:{port}"
+        "RouterOS API demo against the built-in simulator at {}:{}",
+        config.get_host(),
+        config.get_port()
     ))?;
-    let mut client = connect(host, port, user, password, 512).await?;
-    out.line(&format!("logged in as {user}\n"))?;
+    let mut client = connect(config).await?;
+    out.line(&format!(
+        "logged in as {}\n",
+        escape_text(config.get_user())
+    ))?;
 
     interfaces(&mut client, out).await?;
     identity(&mut client, out).await?;
@@ -52,12 +64,14 @@ async fn rows(
 
 fn pairs(row: &Reply<'_>) -> Vec<(String, String)> {
     row.attributes()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|(k, v)| (escape_text(&k.to_string()), escape_text(&v.to_string())))
         .collect()
 }
 
+/// A field's value; of a key sent twice, the later value (the rule of `Reply::get`).
 fn field<'r>(row: &'r [(String, String)], name: &str) -> &'r str {
     row.iter()
+        .rev()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
 }

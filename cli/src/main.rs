@@ -6,29 +6,34 @@
 //! `!fatal`) or bad usage.
 
 mod demo;
+mod escape;
 mod output;
 
 use std::ffi::OsString;
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
 
 use clap::Parser;
-use embedded_io_adapters::tokio_1::FromTokio;
-use routeros_core::{Client, Error, TrapCategory};
-use routeros_sim::{SimConfig, Simulator};
-use tokio::net::TcpStream;
+use routeros_core::{Buffer, Error, TrapCategory};
+use routeros_tokio::{Config, Fingerprint, TlsBackend, TlsError, TlsMode, Warnings};
 
+use escape::escape_text;
 use output::Output;
 
-/// Receive buffer: bounds the largest reply sentence (RouterOS sends words of up to 64 KiB,
-/// e.g. `/tool/fetch output=user`). Allocated zeroed, so untouched pages cost nothing.
+/// Receive buffer by default: bounds the largest reply sentence (RouterOS sends words of up
+/// to 64 KiB, e.g. `/tool/fetch output=user`). Allocated zeroed by the system, so the pages
+/// a reply never reaches cost nothing.
 const RX_BUFFER: usize = 1024 * 1024;
 
+/// `--timeout` by default, in milliseconds.
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+
 /// The client connection this tool uses.
-pub(crate) type Connection = Client<FromTokio<TcpStream>, Vec<u8>>;
+pub(crate) type Connection = routeros_tokio::Client;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -38,13 +43,22 @@ Examples:
   routeros --host 192.168.88.1 /ip/address/add =address=10.0.0.1/24 =interface=ether2
   routeros --host 192.168.88.1 --count /ip/firewall/address-list/print
   routeros --host 192.168.88.1 --stream 5 /interface/monitor-traffic =interface=ether1
+  routeros --host 192.168.88.1 --port 8729 --fingerprint AB:CD:... /system/resource/print
 
 Output: one JSON object per reply row, keys and values as strings exactly as the router sent
-them (UTF-8, or Windows-1252 when the bytes are not UTF-8); then {\"ret\": \"...\"} when the
-command returned a value (such as the id made by an add).
+them (UTF-8, or Windows-1252 when the bytes are not UTF-8; a key sent twice appears once, with
+the later value; control characters escaped); then {\"ret\": \"...\"} when the command
+returned a value (such as the id made by an add).
+
+API-SSL: port 8729 means TLS (or give --tls). The router's certificate is verified against the
+system's CAs, or --ca FILE; a router with a self-signed certificate (the usual case) is pinned
+with --fingerprint, which `openssl s_client -connect ROUTER:8729 </dev/null | openssl x509
+-noout -fingerprint -sha256` shows. --insecure-skip-verify and --tls-anonymous (api-ssl
+without a certificate) authenticate nobody and print a warning.
 
 Exit status: 0 success; 1 the router answered with an error (printed on stderr with its
-category); 2 no usable connection (refused, timed out, login failed, closed) or bad usage.
+category); 2 no usable connection (refused, timed out, TLS refused, login failed, closed) or
+bad usage.
 
 Prefer ROUTEROS_PASSWORD over --password: command lines are visible to other local users.";
 
@@ -57,9 +71,9 @@ struct Args {
     #[arg(long, value_name = "HOST")]
     host: Option<String>,
 
-    /// API port.
-    #[arg(long, value_name = "PORT", default_value_t = 8728)]
-    port: u16,
+    /// API port [default: 8728, or 8729 with --tls].
+    #[arg(long, value_name = "PORT")]
+    port: Option<u16>,
 
     /// User name to log in with.
     #[arg(long, value_name = "USER", default_value = "admin")]
@@ -76,9 +90,46 @@ struct Args {
     )]
     password: Password,
 
-    /// Give up after this many milliseconds (connect, login and the whole command).
-    #[arg(long, value_name = "MS")]
-    timeout: Option<u64>,
+    /// API-SSL: connect with TLS (automatic on port 8729).
+    #[arg(long, conflicts_with = "no_tls")]
+    tls: bool,
+
+    /// Plain TCP even on port 8729.
+    #[arg(long)]
+    no_tls: bool,
+
+    /// Trust the CA certificate(s) in this PEM file instead of the system's (implies --tls).
+    #[arg(long, value_name = "FILE")]
+    ca: Vec<PathBuf>,
+
+    /// Accept only the router certificate with this SHA-256 fingerprint (hex, colons
+    /// allowed), whoever issued it: for self-signed routers (implies --tls).
+    #[arg(long, value_name = "SHA256", conflicts_with_all = ["ca", "insecure_skip_verify", "tls_anonymous"])]
+    fingerprint: Option<Fingerprint>,
+
+    /// Do not verify the router's certificate at all. INSECURE: anyone on the path can read
+    /// the password (implies --tls; prints a warning).
+    #[arg(long, conflicts_with_all = ["ca", "tls_anonymous"])]
+    insecure_skip_verify: bool,
+
+    /// Anonymous Diffie-Hellman, what api-ssl offers when it has no certificate. INSECURE:
+    /// nobody is authenticated (implies --tls; prints a warning).
+    #[arg(long, conflicts_with = "ca")]
+    tls_anonymous: bool,
+
+    /// TLS implementation: rustls, or openssl for RouterOS 6 (DHE-RSA suites, TLS 1.0).
+    #[arg(long, value_name = "NAME", default_value = "rustls", value_parser = ["rustls", "openssl"])]
+    tls_backend: String,
+
+    /// Give up when connecting, logging in, or any wait for the router takes longer than
+    /// this many milliseconds (and when a --stream is not over this long after its
+    /// /cancel); 0 waits for ever.
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
+    timeout: u64,
+
+    /// Receive buffer in bytes: the largest reply sentence that can be read.
+    #[arg(long, value_name = "BYTES", default_value_t = RX_BUFFER)]
+    rx_buffer: usize,
 
     /// Print only the number of rows.
     #[arg(long, conflicts_with = "stream")]
@@ -120,17 +171,21 @@ impl fmt::Debug for Password {
 /// Why the tool stopped early.
 #[derive(Debug)]
 pub(crate) enum Failure {
-    /// No TCP connection could be made.
-    Connect {
-        target: String,
-        source: std::io::Error,
-    },
+    /// No logged-in connection could be made (TCP, TLS, login, or a time bound).
+    Connect(routeros_tokio::Error),
     /// The built-in simulator could not start.
     Simulator(std::io::Error),
-    /// `--timeout` passed.
-    TimedOut(u64),
-    /// The client reported an error (a trap, a failed login, a closed connection...).
+    /// A stream was not over `ms` after its `/cancel`.
+    CancelIgnored(u64),
+    /// Nothing came from the router for `--timeout` milliseconds, while doing this.
+    TimedOut(u64, &'static str),
+    /// The client reported an error (a trap, a closed connection...).
     Router(Error),
+    /// The router answered with a trap, and then the connection ended before the command's
+    /// `!done`.
+    TrapThenClosed(Box<(Error, Error)>),
+    /// A reply sentence did not fit the receive buffer of this many bytes.
+    RxBuffer(usize),
     /// Writing to stdout failed.
     Output(std::io::Error),
 }
@@ -147,33 +202,107 @@ impl Failure {
         match self {
             Self::Router(Error::AuthFailed(_)) => 2,
             Self::Router(e) if e.is_fatal() => 2,
-            Self::Router(_) | Self::Output(_) => 1,
-            Self::Connect { .. } | Self::Simulator(_) | Self::TimedOut(_) => 2,
+            Self::Router(_) | Self::Output(_) | Self::RxBuffer(_) => 1,
+            Self::Connect(_)
+            | Self::Simulator(_)
+            | Self::CancelIgnored(_)
+            | Self::TimedOut(..)
+            | Self::TrapThenClosed(..) => 2,
         }
+    }
+}
+
+/// Writes a router error the way this tool shows it.
+fn write_router_error(f: &mut fmt::Formatter<'_>, e: &Error) -> fmt::Result {
+    match e {
+        Error::Trap(trap) => {
+            write!(f, "router error: {}", trap.message)?;
+            match trap.category {
+                Some(c) => write!(f, " (category {}: {})", c.code(), category_name(c))?,
+                None => f.write_str(" (no category)")?,
+            }
+            if trap.more > 0 {
+                write!(f, " (and {} more errors)", trap.more)?;
+            }
+            Ok(())
+        }
+        Error::Closed => f.write_str("connection closed by the router"),
+        e => write!(f, "{e}"),
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Connect { target, source } => write!(f, "cannot connect to {target}: {source}"),
-            Self::Simulator(e) => write!(f, "cannot start the built-in simulator: {e}"),
-            Self::TimedOut(ms) => write!(f, "timed out after {ms} ms"),
-            Self::Router(Error::Trap(trap)) => {
-                write!(f, "router error: {}", trap.message)?;
-                match trap.category {
-                    Some(c) => write!(f, " (category {}: {})", c.code(), category_name(c))?,
-                    None => f.write_str(" (no category)")?,
-                }
-                if trap.more > 0 {
-                    write!(f, " (and {} more errors)", trap.more)?;
-                }
-                Ok(())
+            Self::Connect(routeros_tokio::Error::Tls(e)) => {
+                write!(f, "TLS handshake failed: {}", tls_advice(e))
             }
-            Self::Router(Error::Closed) => f.write_str("connection closed by the router"),
-            Self::Router(e) => write!(f, "{e}"),
+            Self::Connect(routeros_tokio::Error::Login(e))
+                if !matches!(e, Error::AuthFailed(_)) =>
+            {
+                f.write_str("login failed: ")?;
+                write_router_error(f, e)
+            }
+            Self::Connect(e) => write!(f, "{e}"),
+            Self::Simulator(e) => write!(f, "cannot start the built-in simulator: {e}"),
+            Self::CancelIgnored(ms) => write!(
+                f,
+                "the router did not end the stream within {ms} ms of its /cancel (see --timeout)"
+            ),
+            Self::TimedOut(ms, stage) => write!(
+                f,
+                "timed out after {ms} ms {stage} (--timeout; 0 waits for ever)"
+            ),
+            Self::Router(e) => write_router_error(f, e),
+            Self::TrapThenClosed(errors) => {
+                let (trap, end) = &**errors;
+                write_router_error(f, trap)?;
+                f.write_str("; then the connection ended before the command's end: ")?;
+                write_router_error(f, end)
+            }
+            Self::RxBuffer(size) => write!(
+                f,
+                "a reply sentence was larger than the receive buffer ({size} bytes) and was \
+                 skipped: run again with a larger --rx-buffer (for example --rx-buffer {})",
+                size.saturating_mul(4).max(4 * 1024 * 1024)
+            ),
             Self::Output(e) => write!(f, "cannot write the output: {e}"),
         }
+    }
+}
+
+/// A TLS failure, with what to do in this tool's terms.
+fn tls_advice(e: &TlsError) -> String {
+    match e {
+        TlsError::UnknownCa => "the router's certificate is not signed by a trusted CA: pass \
+            --ca FILE with the CA that signed it, or --fingerprint SHA256 to pin the router's \
+            own (self-signed) certificate"
+            .to_owned(),
+        TlsError::FingerprintMismatch { seen } => format!(
+            "the router's certificate has SHA-256 fingerprint {seen}, not the one given with \
+             --fingerprint: if its certificate was changed on purpose, pin the new one; \
+             otherwise someone may be in the middle"
+        ),
+        TlsError::NameMismatch => "the router's certificate is not valid for this host name: \
+            use the name in the certificate as --host, or pin it with --fingerprint SHA256"
+            .to_owned(),
+        TlsError::Expired => "the router's certificate has expired or is not valid yet: check \
+            the clocks, renew it, or pin it with --fingerprint SHA256"
+            .to_owned(),
+        TlsError::ProtocolVersion(detail) => format!(
+            "no TLS version in common ({detail}): the router speaks TLS 1.2 at most (RouterOS 6 \
+             also TLS 1.0: try --tls-backend openssl)"
+        ),
+        TlsError::NoCommonCipher(detail) => format!(
+            "no cipher suite in common ({detail}): if the router's api-ssl has no certificate it \
+             offers only anonymous DH (--tls-anonymous, insecure; better give api-ssl a \
+             certificate and use --fingerprint); RouterOS 6 needs --tls-backend openssl"
+        ),
+        TlsError::NotTls(detail) => format!(
+            "the router does not speak TLS on this port ({detail}): api-ssl is port 8729; the \
+             plain API (8728) needs no --tls"
+        ),
+        other => other.to_string(),
     }
 }
 
@@ -192,33 +321,64 @@ fn category_name(category: TrapCategory) -> &'static str {
     }
 }
 
-/// Connects with TCP_NODELAY and logs in.
-pub(crate) async fn connect(
-    host: &str,
-    port: u16,
-    user: &str,
-    password: &str,
-    tx_size: usize,
-) -> Result<Connection, Failure> {
-    let target = match host.contains(':') {
-        true => format!("[{host}]:{port}"),
-        false => format!("{host}:{port}"),
-    };
-    let connect_error = |source| Failure::Connect {
-        target: target.clone(),
-        source,
-    };
-    let stream = TcpStream::connect((host, port))
+/// Prints a security warning of the connector on stderr.
+fn warn(warning: routeros_tokio::Warning) {
+    eprintln!("routeros: warning: {warning}");
+}
+
+/// The `--timeout` bound, `None` for 0.
+fn bound(ms: u64) -> Option<Duration> {
+    (ms > 0).then(|| Duration::from_millis(ms))
+}
+
+/// The connector's settings for these arguments and this host and port.
+fn config(args: &Args, host: &str, port: Option<u16>, tx_size: usize) -> Config {
+    let timeout = bound(args.timeout);
+    let mut config = Config::new()
+        .host(host)
+        .user(args.user.as_str())
+        .password(args.password.0.as_str())
+        .connect_timeout(timeout)
+        .login_timeout(timeout)
+        .command_timeout(timeout)
+        .rx_buffer(args.rx_buffer)
+        .tx_buffer(tx_size)
+        .warnings(Warnings::Call(warn));
+    if let Some(port) = port {
+        config = config.port(port);
+    }
+    let tls_option = !args.ca.is_empty()
+        || args.fingerprint.is_some()
+        || args.insecure_skip_verify
+        || args.tls_anonymous;
+    if args.no_tls {
+        config = config.tls(TlsMode::Disable);
+    } else if args.tls || tls_option {
+        config = config.tls(TlsMode::Require);
+    }
+    for ca in &args.ca {
+        config = config.ca_file(ca);
+    }
+    if let Some(fp) = args.fingerprint {
+        config = config.fingerprint(fp);
+    }
+    if args.insecure_skip_verify {
+        config = config.insecure_skip_verify();
+    }
+    if args.tls_anonymous {
+        config = config.anonymous_dh();
+    }
+    if args.tls_backend == "openssl" {
+        config = config.backend(TlsBackend::OpenSsl);
+    }
+    config
+}
+
+/// Connects and logs in.
+pub(crate) async fn connect(config: &Config) -> Result<Connection, Failure> {
+    routeros_tokio::connect(config)
         .await
-        .map_err(connect_error)?;
-    stream.set_nodelay(true).map_err(connect_error)?;
-    let mut client = Client::new(
-        FromTokio::new(stream),
-        vec![0u8; RX_BUFFER],
-        vec![0u8; tx_size],
-    );
-    client.login(user, password).await?;
-    Ok(client)
+        .map_err(Failure::Connect)
 }
 
 /// How to run the command given on the command line.
@@ -238,13 +398,27 @@ async fn execute(
     words: &[Vec<u8>],
     mode: Mode,
     out: &mut Output,
+    cancel_bound: Option<Duration>,
+    rx_size: usize,
 ) -> Result<(), Failure> {
     let mut response = client.command(words).await?;
     let mut rows = 0u64;
     let mut first_error = None;
+    let cancel = |response| async move {
+        let ms = cancel_bound.map_or(0, |d| d.as_millis() as u64);
+        match cancel_bound {
+            Some(d) => tokio::time::timeout(d, routeros_core::client::Response::cancel(response))
+                .await
+                .unwrap_or(Err(Error::Timeout))
+                .map_err(|e| match e {
+                    Error::Timeout => Failure::CancelIgnored(ms),
+                    e => Failure::Router(e),
+                }),
+            None => response.cancel().await.map_err(Failure::Router),
+        }
+    };
     if let Mode::Stream(0) = mode {
-        response.cancel().await?;
-        return Ok(());
+        return cancel(response).await;
     }
     while let Some(item) = response.next().await {
         match item {
@@ -257,21 +431,32 @@ async fn execute(
                         out.row(&row)?;
                         out.flush()?;
                         if rows >= n {
-                            response.cancel().await?;
-                            return Ok(());
+                            return cancel(response).await;
                         }
                     }
                 }
             }
-            Err(e) if e.is_fatal() => return Err(e.into()),
+            Err(e) if e.is_fatal() => {
+                // A trap that arrived before the connection ended comes after this error.
+                let trap = match response.next().await {
+                    Some(Err(trap @ Error::Trap(_))) => Some(trap),
+                    _ => first_error.filter(|e| matches!(e, Error::Trap(_))),
+                };
+                return Err(match trap {
+                    Some(trap) => Failure::TrapThenClosed(Box::new((trap, e))),
+                    None => Failure::Router(e),
+                });
+            }
             Err(e) => {
                 first_error.get_or_insert(e);
             }
         }
     }
     let done = response.finish().await?;
-    if let Some(e) = first_error {
-        return Err(e.into());
+    match first_error {
+        Some(Error::BufferTooSmall(Buffer::Receive)) => return Err(Failure::RxBuffer(rx_size)),
+        Some(e) => return Err(e.into()),
+        None => {}
     }
     match mode {
         Mode::Count => out.line(&rows.to_string())?,
@@ -310,19 +495,53 @@ async fn run(args: &Args, sim: Option<SocketAddr>, out: &mut Output) -> Result<(
     let words = word_bytes(&args.words);
     let (host, port) = match (&args.host, sim) {
         (Some(host), _) => (host.clone(), args.port),
-        (None, Some(addr)) => (addr.ip().to_string(), addr.port()),
+        (None, Some(addr)) => (addr.ip().to_string(), Some(addr.port())),
         (None, None) => return Err(Failure::Simulator(std::io::ErrorKind::NotFound.into())),
     };
     if args.host.is_none() && words.is_empty() {
-        return demo::run(&host, port, &args.user, &args.password.0, out).await;
+        let config = config(args, &host, port, 512);
+        return demo::run(&config, out).await;
     }
-    let mut client = connect(&host, port, &args.user, &args.password.0, tx_size(&words)).await?;
+    let config = config(args, &host, port, tx_size(&words));
+    let mut client = connect(&config)
+        .await
+        .map_err(|e| timed_out(e, args.timeout))?;
     let mode = match (args.count, args.stream) {
         (true, _) => Mode::Count,
         (false, Some(n)) => Mode::Stream(n),
         (false, None) => Mode::Rows,
     };
-    execute(&mut client, &words, mode, out).await
+    execute(
+        &mut client,
+        &words,
+        mode,
+        out,
+        bound(args.timeout),
+        args.rx_buffer,
+    )
+    .await
+    .map_err(|e| timed_out(e, args.timeout))
+}
+
+/// Names a time bound that passed: the connector's stages, and a wait for a reply that the
+/// connection's per-wait bound ended.
+fn timed_out(failure: Failure, ms: u64) -> Failure {
+    use routeros_tokio::Stage;
+    match failure {
+        Failure::Connect(routeros_tokio::Error::Timeout(stage)) => Failure::TimedOut(
+            ms,
+            match stage {
+                Stage::Connect => "connecting",
+                Stage::Tls => "in the TLS handshake",
+                Stage::Login => "logging in",
+                _ => "connecting",
+            },
+        ),
+        Failure::Router(Error::Io(kind)) if format!("{kind:?}") == "TimedOut" => {
+            Failure::TimedOut(ms, "waiting for the router's reply")
+        }
+        other => other,
+    }
 }
 
 fn main() -> ExitCode {
@@ -334,17 +553,10 @@ fn main() -> ExitCode {
     // Without --host, a simulator runs on its own thread, accepting the given credentials.
     let sim = match args.host {
         Some(_) => None,
-        None => {
-            let config = SimConfig {
-                username: args.user.clone(),
-                password: args.password.0.clone(),
-                ..SimConfig::default()
-            };
-            match Simulator::spawn(config) {
-                Ok(sim) => Some(sim),
-                Err(e) => return report(Failure::Simulator(e)),
-            }
-        }
+        None => match demo::simulator(&args.user, &args.password.0) {
+            Ok(sim) => Some(sim),
+            Err(e) => return report(Failure::Simulator(e)),
+        },
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -354,15 +566,7 @@ fn main() -> ExitCode {
         Err(e) => return report(Failure::Output(e)),
     };
     let mut out = Output::stdout();
-    let result = runtime.block_on(async {
-        let work = run(&args, sim.as_ref().map(|s| s.addr()), &mut out);
-        match args.timeout {
-            Some(ms) => tokio::time::timeout(Duration::from_millis(ms), work)
-                .await
-                .unwrap_or(Err(Failure::TimedOut(ms))),
-            None => work.await,
-        }
-    });
+    let result = runtime.block_on(run(&args, sim.as_ref().map(|s| s.addr()), &mut out));
     drop(runtime);
     if let Some(sim) = sim {
         sim.shutdown();
@@ -374,15 +578,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints the failure on stderr and gives the exit status. A closed stdout (`| head`) is
-/// not an error worth a message.
+/// Prints the failure on stderr, router-controlled text escaped, and gives the exit status.
+/// A closed stdout (`| head`) is not an error worth a message.
 fn report(failure: Failure) -> ExitCode {
     if let Failure::Output(e) = &failure {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return ExitCode::SUCCESS;
         }
     }
-    eprintln!("routeros: {failure}");
+    eprintln!("routeros: {}", escape_text(&failure.to_string()));
     ExitCode::from(failure.exit_code())
 }
 
@@ -443,11 +647,41 @@ mod tests {
             "router error: no such item (category 0: missing item or command)"
         );
         assert_eq!(Failure::Router(Error::Closed).exit_code(), 2);
-        assert_eq!(Failure::TimedOut(5).exit_code(), 2);
+        assert_eq!(Failure::CancelIgnored(5).exit_code(), 2);
         assert_eq!(
             Failure::Router(Error::AuthFailed("bad".try_into().unwrap())).exit_code(),
             2
         );
+    }
+
+    #[test]
+    fn port_8729_means_tls_and_tls_options_imply_it() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["routeros", "--host", "h"];
+            argv.extend_from_slice(extra);
+            argv.push("/x");
+            let args = Args::parse_from(argv);
+            let config = config(&args, "h", args.port, 64);
+            (config.uses_tls(), config.get_port())
+        };
+        assert_eq!(parse(&[]), (false, 8728));
+        assert_eq!(parse(&["--port", "8729"]), (true, 8729));
+        assert_eq!(parse(&["--port", "8729", "--no-tls"]), (false, 8729));
+        assert_eq!(parse(&["--tls"]), (true, 8729));
+        assert_eq!(parse(&["--tls", "--port", "9000"]), (true, 9000));
+        let fp = "00".repeat(32);
+        assert_eq!(parse(&["--fingerprint", &fp]), (true, 8729));
+        assert_eq!(parse(&["--insecure-skip-verify"]), (true, 8729));
+        assert_eq!(parse(&["--tls-anonymous"]), (true, 8729));
+        assert_eq!(parse(&["--ca", "x.pem"]), (true, 8729));
+    }
+
+    #[test]
+    fn default_timeout_bounds_every_wait() {
+        let args = Args::parse_from(["routeros", "--host", "h", "/x"]);
+        assert_eq!(args.timeout, 10_000);
+        assert_eq!(bound(args.timeout), Some(Duration::from_secs(10)));
+        assert_eq!(bound(0), None);
     }
 
     #[test]

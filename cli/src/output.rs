@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use routeros_core::proto::split_attribute;
 use routeros_core::{Reply, Value};
 
+use crate::escape::push_json_string;
 use crate::Failure;
 
 /// Rows are flushed at least this often, so a slow stream shows each row as it comes while
@@ -17,6 +18,8 @@ pub(crate) struct Output {
     out: BufWriter<Stdout>,
     /// When the output was last flushed; `None` before the first flush.
     flushed: Option<Instant>,
+    /// The line being built (reused from row to row).
+    line: String,
 }
 
 impl Output {
@@ -24,6 +27,7 @@ impl Output {
         Self {
             out: BufWriter::new(std::io::stdout()),
             flushed: None,
+            line: String::new(),
         }
     }
 
@@ -34,7 +38,12 @@ impl Output {
 
     /// Writes a row as a JSON object; flushes if the last flush is [`FLUSH_EVERY`] old.
     pub(crate) fn row(&mut self, row: &Reply<'_>) -> Result<(), Failure> {
-        self.line(&row_json(row))?;
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        row_json(row, &mut line);
+        let written = self.line(&line);
+        self.line = line;
+        written?;
         if self.flushed.is_none_or(|t| t.elapsed() >= FLUSH_EVERY) {
             self.flush()?;
         }
@@ -43,7 +52,10 @@ impl Output {
 
     /// Writes `{"ret": "..."}`.
     pub(crate) fn ret(&mut self, ret: Value<'_>) -> Result<(), Failure> {
-        self.line(&format!("{{\"ret\": {}}}", json_string(&ret.to_string())))
+        let mut line = String::from("{\"ret\": ");
+        push_json_string(&mut line, &ret.to_string());
+        line.push('}');
+        self.line(&line)
     }
 
     pub(crate) fn flush(&mut self) -> Result<(), Failure> {
@@ -52,28 +64,38 @@ impl Output {
     }
 }
 
-/// A JSON string literal.
-fn json_string(text: &str) -> String {
-    serde_json::Value::String(text.to_string()).to_string()
-}
-
-/// One `!re` row as a JSON object: every `=name=value` attribute in the order sent, and API
-/// attributes (`.section=...`) other than the client's own `.tag`. Keys and values are the
-/// bytes the router sent, read as UTF-8 or else Windows-1252.
-pub(crate) fn row_json(row: &Reply<'_>) -> String {
-    let mut out = String::from("{");
+/// One `!re` row as a JSON object: every `=name=value` attribute (a bare `=name` with an empty
+/// value), and API attributes (`.section=...`) other than the client's own `.tag`. Keys and
+/// values are the bytes the router sent, read as UTF-8 or else Windows-1252; control
+/// characters are escaped.
+///
+/// A key the router sent twice becomes one JSON key with the *later* value, where the key
+/// first appeared: the rule of `routeros_core`'s `Reply::get` (a client that met duplicate
+/// keys on a real router reports that the later value is the meaningful one).
+pub(crate) fn row_json(row: &Reply<'_>, out: &mut String) {
+    let mut pairs: Vec<(Value<'_>, Value<'_>)> = Vec::new();
     for word in row.sentence().words().skip(1) {
-        let pair = split_attribute(word).or_else(|| api_attribute(word));
-        let Some((key, value)) = pair else { continue };
-        if out.len() > 1 {
+        let Some((key, value)) = split_attribute(word).or_else(|| api_attribute(word)) else {
+            continue;
+        };
+        match pairs
+            .iter_mut()
+            .find(|(k, _)| k.as_bytes() == key.as_bytes())
+        {
+            Some(pair) => pair.1 = value,
+            None => pairs.push((key, value)),
+        }
+    }
+    out.push('{');
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(&json_string(&key.to_string()));
+        push_json_string(out, &key.to_string());
         out.push_str(": ");
-        out.push_str(&json_string(&value.to_string()));
+        push_json_string(out, &value.to_string());
     }
     out.push('}');
-    out
 }
 
 /// Splits an API attribute `.name=value` other than `.tag`.
@@ -97,7 +119,9 @@ mod tests {
         }
         let len = enc.len();
         let sentence = Sentence::new_checked(&buf[..len]).unwrap();
-        row_json(&Reply::parse(sentence).unwrap())
+        let mut out = String::new();
+        row_json(&Reply::parse(sentence).unwrap(), &mut out);
+        out
     }
 
     #[test]
@@ -128,5 +152,27 @@ mod tests {
     fn empty_row() {
         let mut buf = [0u8; 32];
         assert_eq!(reply(&[b"!re", b".tag=1"], &mut buf), "{}");
+    }
+
+    #[test]
+    fn duplicate_keys_give_one_key_with_the_later_value() {
+        let mut buf = [0u8; 128];
+        let words: [&[u8]; 5] = [
+            b"!re",
+            b"=address=10.0.0.1",
+            b"=list=a",
+            b"=address=10.0.0.2",
+            b"=bare",
+        ];
+        let json = reply(&words, &mut buf);
+        assert_eq!(json, r#"{"address": "10.0.0.2", "list": "a", "bare": ""}"#);
+        // The same value `get` gives.
+        let mut enc = SentenceEncoder::new(&mut buf);
+        for w in words {
+            enc.word(w).unwrap();
+        }
+        let len = enc.len();
+        let reply = Reply::parse(Sentence::new_checked(&buf[..len]).unwrap()).unwrap();
+        assert_eq!(reply.get("address").unwrap().to_string(), "10.0.0.2");
     }
 }
