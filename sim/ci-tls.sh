@@ -3,6 +3,7 @@
 # machine (libssl-dev, pkg-config, the openssl program), proves the crate also builds and lints
 # without its `tls` feature, and runs the TLS tests (every profile, what each accepts and refuses).
 # Run it before anything builds the workspace: every crate that uses OpenSSL needs the packages.
+# `--deps-only` installs the packages and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -19,6 +20,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 pkg-config --exists openssl || { echo "pkg-config does not find OpenSSL" >&2; exit 1; }
+[ "${1:-}" = "--deps-only" ] && exit 0
 
 echo "routeros-sim without TLS: builds, lints, refuses a TLS configuration"
 cargo clippy -p routeros-sim --all-targets --no-default-features -- -D warnings
