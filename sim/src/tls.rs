@@ -100,6 +100,9 @@ impl std::fmt::Debug for TlsCertificate {
 }
 
 /// How the simulator serves API-SSL: which RouterOS to imitate, with or without a certificate.
+///
+/// The `Default` is what a router's api-ssl does before it is given a certificate:
+/// [`TlsProfile::V7`] with no certificate, that is anonymous Diffie-Hellman only.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TlsConfig {
     /// Which api-ssl to imitate. Default [`TlsProfile::V7`].
