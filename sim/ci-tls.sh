@@ -2,6 +2,8 @@
 # The simulator's API-SSL in CI: installs what its OpenSSL build and tests need on a fresh Debian
 # machine (libssl-dev, pkg-config, the openssl program), proves the crate also builds and lints
 # without its `tls` feature, and runs the TLS tests (every profile, what each accepts and refuses).
+# Then the established Python client librouteros (from PyPI, in a venv under the target directory)
+# goes through every mode the way its documentation says (sim/tls-compat/).
 # Run it before anything builds the workspace: every crate that uses OpenSSL needs the packages.
 # `--deps-only` installs the packages and stops.
 set -euo pipefail
@@ -9,7 +11,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
 missing=()
-for pkg in libssl-dev pkg-config openssl; do
+for pkg in libssl-dev pkg-config openssl python3-venv; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -29,3 +31,14 @@ timeout 300 cargo test -p routeros-sim --no-default-features --lib tls::
 echo "routeros-sim API-SSL: v7, v6, anonymous and TLS 1.3 terminator profiles"
 timeout 600 cargo test -p routeros-sim --test tls
 timeout 300 cargo test -p routeros-sim --bin routeros-sim tls
+
+echo "librouteros (Python ssl) against every API-SSL mode"
+cargo build --quiet -p routeros-sim
+target_dir="$(cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+venv="$target_dir/tls-compat-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check 'librouteros==4.2.2'
+timeout 300 "$venv/bin/python" sim/tls-compat/librouteros_tls_check.py "$target_dir/debug/routeros-sim" >"$target_dir/tls-compat.log" \
+    || { cat "$target_dir/tls-compat.log"; exit 1; }
+tail -1 "$target_dir/tls-compat.log"
