@@ -540,3 +540,20 @@ fn program_generates_and_announces_its_certificate() {
     assert!(rest.is_empty(), "{rest}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Odd host names are an error or a certificate, never a panic; a common name over 64 bytes is
+/// refused by OpenSSL.
+#[test]
+fn odd_host_names_do_not_panic() {
+    let long = "a".repeat(100);
+    let err = TlsCertificate::self_signed(&[long.as_str()], TlsKeyType::EcP256).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
+    for names in [
+        &[""][..],
+        &["a\0b"],
+        &["localhost", ""],
+        &["é.example", "::ffff:1.2.3.4"],
+    ] {
+        let _ = TlsCertificate::self_signed(names, TlsKeyType::EcP256);
+    }
+}
