@@ -557,3 +557,20 @@ fn odd_host_names_do_not_panic() {
         let _ = TlsCertificate::self_signed(names, TlsKeyType::EcP256);
     }
 }
+
+/// `Faults::fragment` reaches through TLS: every piece is flushed as its own TLS record, so a
+/// client meets sentences split across records.
+#[test]
+fn fragmented_replies_over_tls() {
+    let sim = Simulator::spawn(SimConfig {
+        tls: Some(rsa(TlsProfile::V7)),
+        faults: routeros_sim::Faults {
+            fragment: Some(3),
+            ..routeros_sim::Faults::default()
+        },
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let s = session(sim.addr(), &client(Some(RSA_CERT), |_| {}));
+    full_api_session(s);
+}
