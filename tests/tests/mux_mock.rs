@@ -171,13 +171,14 @@ const CANCEL_T0: &str = ".tag=2147483653";
 
 #[tokio::test]
 async fn replies_routed_by_tag_whatever_their_order() {
+    // (An untagged reply here, with two commands running, would end the connection: see
+    // `untagged_reply_with_two_commands_running_ends_the_connection`.)
     let (script, mux) = mock();
     let mut a = mux.command(&["/a"]).await.unwrap();
     let mut b = mux.command(&["/b"]).await.unwrap();
     assert_eq!(script.written(), [vec!["/a", T0], vec!["/b", T1]]);
     script.send(&["!re", "=n=b1", T1]);
     script.send(&["!re", "=n=x", ".tag=99"]); // foreign
-    script.send(&["!re", "=n=y"]); // untagged
     script.send(&["!weird", T0]); // unknown reply word
     script.send(&["!re", "=n=a1", T0]);
     script.send(&["!done", T1]);
@@ -588,4 +589,18 @@ async fn an_oversize_done_ends_only_its_own_command() {
     assert!(done.ret().is_none());
     assert_eq!(mux.slots_in_use(), 0);
     assert!(mux.is_usable());
+}
+
+#[tokio::test]
+async fn untagged_reply_with_two_commands_running_ends_the_connection() {
+    let (script, mux) = mock();
+    let mut a = mux.command(&["/a"]).await.unwrap();
+    let _b = mux.command(&["/b"]).await.unwrap();
+    script.send(&["!re", "=n=y"]);
+    let error = within(a.next()).await.unwrap().unwrap_err();
+    assert_eq!(
+        error,
+        routeros_core::Error::Protocol(routeros_core::proto::ProtocolError::UntaggedReply)
+    );
+    assert!(!mux.is_usable());
 }

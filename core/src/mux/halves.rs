@@ -21,6 +21,8 @@ pub(super) struct WriteHalf<'b, W> {
     /// `buf[pos..end]` is the rest of a sentence still to be written.
     pub(super) pos: usize,
     pub(super) end: usize,
+    /// `buf` holds a login secret: wiped as soon as its sentence is written.
+    pub(super) secret: bool,
 }
 
 impl<W: Write> WriteHalf<'_, W> {
@@ -33,19 +35,42 @@ impl<W: Write> WriteHalf<'_, W> {
                 Err(e) => return Err(Error::Io(e.kind())),
             }
         }
+        self.wipe_secret();
         self.io.flush().await.map_err(|e| Error::Io(e.kind()))
     }
 
+    /// Zeroes the buffer if it holds a login secret whose sentence is out (or never will
+    /// be: after a failure, or when the halves are given back).
+    pub(super) fn wipe_secret(&mut self) {
+        if self.secret {
+            crate::wipe::wipe(self.buf);
+            self.secret = false;
+        }
+    }
+
     /// Encodes `request` with `.tag=tag` as the pending sentence; returns its path.
+    /// `secret`: the request carries a password or login response, wiped once written.
     pub(super) fn encode<Q: Request + ?Sized>(
         &mut self,
         request: &Q,
         tag: u32,
+        secret: bool,
     ) -> Result<Path, Error> {
-        let mut encoder = SentenceEncoder::new(self.buf);
-        request.encode(&mut encoder)?;
-        encoder.api_attribute("tag", TagText::new(tag).as_bytes())?;
-        let len = encoder.finish()?.len();
+        self.secret |= secret;
+        let encoded = {
+            let mut encoder = SentenceEncoder::new(self.buf);
+            request
+                .encode(&mut encoder)
+                .and_then(|()| encoder.api_attribute("tag", TagText::new(tag).as_bytes()))
+                .and_then(|encoder| encoder.finish().map(|wire| wire.len()))
+        };
+        let len = match encoded {
+            Ok(len) => len,
+            Err(e) => {
+                self.wipe_secret();
+                return Err(e.into());
+            }
+        };
         let path = path_from(leading_words(&self.buf[..len]).next().unwrap_or_default());
         self.pos = 0;
         self.end = len;

@@ -37,7 +37,9 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     pub(super) async fn claim_wait(&self, kind: Kind) -> Result<SlotId, Error> {
         loop {
             match self.claim(kind) {
-                Err(Error::SlotsExhausted) => self.park(None, || self.has_free_slot()).await,
+                // Drive the connection while waiting: the `!done` that frees a slot held by
+                // a dropped handle must be read by someone.
+                Err(Error::SlotsExhausted) => self.wait_until(None, || self.has_free_slot()).await,
                 other => return other,
             }
         }
@@ -64,7 +66,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                 rows: meta.rows,
                 dropped: meta.dropped,
             };
-            let outcome = match (failure, meta.lost, meta.trap.take()) {
+            let outcome = match (failure, meta.lost, meta.take_trap()) {
                 (Some(e), _, _) => Err(e.clone()),
                 (None, Some(buffer), _) => Err(Error::BufferTooSmall(buffer)),
                 (None, None, Some(trap)) => Err(Error::Trap(trap)),
@@ -98,7 +100,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
             duration: self.telemetry.now().duration_since(meta.started),
             rows: meta.rows,
             dropped: meta.dropped,
-            cancelled: meta.cancel != Cancel::No || meta.interrupted,
+            cancelled: meta.cancel != Cancel::No || meta.traps.interrupted(),
             error,
         })
     }

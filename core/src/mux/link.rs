@@ -98,7 +98,7 @@ impl<R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Link
             if meta.done || self.failed.borrow().is_some() {
                 meta.busy = false;
                 let error = if meta.done {
-                    meta.trap.take().map(Error::Trap)
+                    meta.take_trap().map(Error::Trap)
                 } else {
                     self.failed.borrow().clone()
                 };

@@ -24,7 +24,7 @@ pub use slot::SlotId;
 pub use waker::{Either, FREE_WAITERS};
 
 use crate::client::{Collected, Done, FromReply};
-use crate::error::Error;
+use crate::error::{Buffer, Error};
 use crate::proto::{answer_to_plain, auth_error, check_md5_done, LoginRequest, TagText};
 use crate::request::Request;
 use crate::telemetry::{path_from, Path, Telemetry};
@@ -105,6 +105,8 @@ pub struct Mux<'b, R, W, Tm = (), const N: usize = 4, const S: usize = 1024> {
     failed: RefCell<Option<Error>>,
     /// The reader holds a sentence it could not route (see [`ReadHalf::pending`]).
     blocked: Cell<bool>,
+    /// `/cancel`s written whose own `!done` has not come yet.
+    cancels_due: Cell<u32>,
     telemetry: Tm,
 }
 
@@ -113,8 +115,27 @@ impl<R, W, Tm, const N: usize, const S: usize> sealed::Sealed for Mux<'_, R, W, 
 impl<'b, R: Read, W: Write, const N: usize, const S: usize> Mux<'b, R, W, (), N, S> {
     /// A client over the two halves of a connection, receiving into `rx` (bounds the largest
     /// reply sentence) and encoding into `tx` (bounds the largest command), without telemetry.
+    ///
+    /// `rx` must hold at least [`Decoder::MIN_CAPACITY`] (5) bytes; with less, every call
+    /// fails with [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)` (see
+    /// [`try_new`](Self::try_new) to be told at once).
     pub fn new(reader: R, writer: W, rx: &'b mut [u8], tx: &'b mut [u8]) -> Self {
         Self::with_telemetry(reader, writer, rx, tx, ())
+    }
+
+    /// Like [`new`](Self::new), but refuses a receive buffer smaller than
+    /// [`Decoder::MIN_CAPACITY`] with [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)`.
+    pub fn try_new(
+        reader: R,
+        writer: W,
+        rx: &'b mut [u8],
+        tx: &'b mut [u8],
+    ) -> Result<Self, Error> {
+        let mux = Self::new(reader, writer, rx, tx);
+        match mux.error() {
+            Some(e) => Err(e),
+            None => Ok(mux),
+        }
     }
 }
 
@@ -122,6 +143,9 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     const CHECK: () = assert!(N > 0 && N <= 4096, "a Mux needs between 1 and 4096 slots");
 
     /// Like [`new`](Mux::new), reporting to `telemetry` (an `(observer, clock)` pair).
+    ///
+    /// A receive buffer under [`Decoder::MIN_CAPACITY`] bytes makes every call fail with
+    /// [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)`.
     pub fn with_telemetry(
         reader: R,
         writer: W,
@@ -131,6 +155,8 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     ) -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::CHECK;
+        let failed = (rx.len() < Decoder::<&mut [u8]>::MIN_CAPACITY)
+            .then_some(Error::BufferTooSmall(Buffer::Receive));
         Self {
             reader: RefCell::new(ReadHalf {
                 io: reader,
@@ -142,12 +168,14 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                 buf: tx,
                 pos: 0,
                 end: 0,
+                secret: false,
             }),
             metas: RefCell::new([const { Meta::new() }; N]),
             rings: [const { RefCell::new(ring::Ring::new()) }; N],
             wakers: RefCell::new(Wakers::new()),
-            failed: RefCell::new(None),
+            failed: RefCell::new(failed),
             blocked: Cell::new(false),
+            cancels_due: Cell::new(0),
             telemetry,
         }
     }
@@ -188,16 +216,22 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     /// **Cancel safety**: safe to drop; see [`run`](Self::run).
     pub async fn login(&self, username: &str, password: &str) -> Result<(), Error> {
         let plain = LoginRequest::plain(username, password);
-        let done = self.run(&plain).await.map_err(auth_error)?;
-        let Some(response) = answer_to_plain(done.ret(), password)? else {
+        let done = self.run_secret(&plain).await.map_err(auth_error)?;
+        let Some(mut response) = answer_to_plain(done.ret(), password)? else {
             debug!("logged in (plain)");
             return Ok(());
         };
         let done = self
-            .run(&LoginRequest::md5(username, &response))
-            .await
-            .map_err(auth_error)?;
-        check_md5_done(done.ret())
+            .run_secret(&LoginRequest::md5(username, &response))
+            .await;
+        response.wipe();
+        check_md5_done(done.map_err(auth_error)?.ret())
+    }
+
+    /// Runs a command carrying a secret: the send buffer is wiped as soon as it is written.
+    async fn run_secret<Q: Request + ?Sized>(&self, request: &Q) -> Result<Done, Error> {
+        let id = self.start(request, Kind::Command, true, true).await?;
+        Response::new(self, id).finish().await
     }
 
     /// Starts a command in a free slot and returns its reply rows; fails with
@@ -209,7 +243,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         &self,
         request: &Q,
     ) -> Result<Response<'_, Self>, Error> {
-        let id = self.start(request, Kind::Command, false).await?;
+        let id = self.start(request, Kind::Command, false, false).await?;
         Ok(Response::new(self, id))
     }
 
@@ -218,7 +252,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         &self,
         request: &Q,
     ) -> Result<Response<'_, Self>, Error> {
-        let id = self.start(request, Kind::Command, true).await?;
+        let id = self.start(request, Kind::Command, true, false).await?;
         Ok(Response::new(self, id))
     }
 
@@ -231,7 +265,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         &self,
         request: &Q,
     ) -> Result<Stream<'_, Self>, Error> {
-        let id = self.start(request, Kind::Stream, false).await?;
+        let id = self.start(request, Kind::Stream, false, false).await?;
         Ok(Stream::new(self, id))
     }
 
@@ -240,7 +274,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         &self,
         request: &Q,
     ) -> Result<Stream<'_, Self>, Error> {
-        let id = self.start(request, Kind::Stream, true).await?;
+        let id = self.start(request, Kind::Stream, true, false).await?;
         Ok(Stream::new(self, id))
     }
 
@@ -280,6 +314,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                 r.io = reader;
                 r.decoder.reset();
                 r.pending = None;
+                w.wipe_secret();
                 w.io = writer;
                 w.pos = 0;
                 w.end = 0;
@@ -298,13 +333,19 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
             }
         }
         self.blocked.set(false);
-        *self.failed.borrow_mut() = None;
+        self.cancels_due.set(0);
+        let too_small =
+            self.reader.borrow().decoder.capacity() < Decoder::<&mut [u8]>::MIN_CAPACITY;
+        *self.failed.borrow_mut() = too_small.then_some(Error::BufferTooSmall(Buffer::Receive));
         self.wake_all();
         Ok(())
     }
 
-    /// Gives the transport halves back.
+    /// Gives the transport halves back (wiping a login secret a dropped `login` future may
+    /// have left in the send buffer).
     pub fn into_parts(self) -> (R, W) {
-        (self.reader.into_inner().io, self.writer.into_inner().io)
+        let mut writer = self.writer.into_inner();
+        writer.wipe_secret();
+        (self.reader.into_inner().io, writer.io)
     }
 }

@@ -5,7 +5,7 @@ use embedded_io_async::{Read, Write};
 
 use super::*;
 use crate::error::{Buffer, Error};
-use crate::proto::{message_from, Reply};
+use crate::proto::{message_from, ProtocolError, Reply, TagText};
 use crate::telemetry::Telemetry;
 use crate::wire::{Sentence, SentenceEncoder, SkippedHead, WireError};
 
@@ -30,25 +30,34 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
 
     /// Waits until `id` has news, driving the connection if no one else does.
     pub(super) async fn wait_for(&self, id: SlotId) -> Result<(), Error> {
+        self.news(id)?;
+        self.wait_until(Some(id.slot), || self.news(id).unwrap_or(true))
+            .await;
+        self.news(id).map(|_| ())
+    }
+
+    /// Waits until `ready()` holds (or the connection fails), reading and routing sentences
+    /// itself whenever no other future holds the reader. Every waiter drives: a future
+    /// waiting for a free slot reads the `!done` that frees one even when no handle is
+    /// being polled. `slot`: the waker place to use (`None`: the shared list).
+    pub(super) async fn wait_until(&self, slot: Option<usize>, ready: impl Fn() -> bool) {
         loop {
-            if self.news(id)? {
-                return Ok(());
+            if ready() || !self.is_usable() {
+                return;
             }
             if self.can_drive() {
                 if let Ok(reader) = self.reader.try_borrow_mut() {
-                    self.drive(reader, id).await;
+                    self.drive(reader, &ready).await;
                     continue;
                 }
             }
-            self.park(Some(id.slot), || {
-                self.news(id).unwrap_or(true) || self.can_drive()
-            })
-            .await;
+            self.park(slot, || ready() || !self.is_usable() || self.can_drive())
+                .await;
         }
     }
 
-    /// Holds the reader: routes buffered sentences and reads more until `id` has news, the
-    /// reader must pause (a full command buffer), or the connection fails.
+    /// Holds the reader: routes buffered sentences and reads more until `ready()` holds,
+    /// the reader must pause (a full command buffer), or the connection fails.
     // The reader and writer `RefCell`s serve as async locks: they are only ever taken with
     // `try_borrow_mut`, and whoever finds them taken parks until woken, so holding them
     // across an await is the point.
@@ -56,12 +65,12 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     pub(super) async fn drive(
         &self,
         mut reader: core::cell::RefMut<'_, ReadHalf<'b, R>>,
-        id: SlotId,
+        ready: &impl Fn() -> bool,
     ) {
         // Wakes the waiting futures however this ends, also when dropped mid-read.
         let _hand_over = HandOver(self);
         loop {
-            if !self.route_buffered(&mut reader) || self.news(id).unwrap_or(true) {
+            if !self.route_buffered(&mut reader) || ready() {
                 break;
             }
             let read = async {
@@ -105,7 +114,9 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                     continue;
                 };
                 let mut metas = self.metas.borrow_mut();
-                let routed = router::route(&mut metas, &self.rings, &reply);
+                let mut due = self.cancels_due.get();
+                let routed = router::route(&mut metas, &self.rings, &reply, &mut due);
+                self.cancels_due.set(due);
                 let fatal = match routed {
                     Routed::Fatal => Some(message_from(reply.fatal_reason().unwrap_or_default())),
                     _ => None,
@@ -125,28 +136,48 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                     self.fail(Error::Fatal(fatal.unwrap_or_default()));
                     return false;
                 }
+                Routed::Ambiguous => {
+                    self.untagged();
+                    return false;
+                }
             }
         }
+    }
+
+    /// An untagged reply had no single owner: dropping it could leave a command waiting
+    /// for good, and guessing could hand it to the wrong one, so the connection ends.
+    fn untagged(&self) {
+        warn!("an untagged reply while several commands could own it");
+        self.fail(Error::Protocol(ProtocolError::UntaggedReply));
     }
 
     /// The decoder skipped a sentence too large for the receive buffer. When its tag was
     /// read, only that command is affected: a command fails with
     /// [`Error::BufferTooSmall`]`(`[`Buffer::Receive`]`)`, a stream counts a dropped row, and
-    /// a skipped `!done` still ends its command. When the tag is unknown, every running
-    /// command is marked as having lost a reply.
+    /// a skipped `!done` still ends its command. The tag is found wherever it stood; an
+    /// untagged sentence is treated as an untagged reply (see the module docs).
     pub(super) fn lost_sentence(&self, head: &SkippedHead) {
         warn!("a reply sentence was larger than the receive buffer and was skipped");
-        let Some(tag_text) = head.tag() else {
-            let mut metas = self.metas.borrow_mut();
-            for meta in metas.iter_mut() {
-                if meta.busy && !meta.done && meta.kind == Kind::Command && meta.lost.is_none() {
-                    meta.lost = Some(Buffer::Receive);
+        let (slot, generation) = match head.tag() {
+            Some(tag_text) => match tag::parse(N, tag_text) {
+                tag::Parsed::Command { slot, generation } => (slot, generation),
+                tag::Parsed::Cancel => {
+                    if head.reply_word() == Some(b"!done") {
+                        self.cancels_due
+                            .set(self.cancels_due.get().saturating_sub(1));
+                    }
+                    return;
+                }
+                tag::Parsed::Foreign => return,
+            },
+            None => {
+                let owner = router::untagged_owner(&self.metas.borrow(), self.cancels_due.get());
+                match owner {
+                    Ok(Some(owner)) => owner,
+                    Ok(None) => return,
+                    Err(()) => return self.untagged(),
                 }
             }
-            return;
-        };
-        let tag::Parsed::Command { slot, generation } = tag::parse(N, tag_text) else {
-            return;
         };
         {
             let mut metas = self.metas.borrow_mut();
@@ -167,11 +198,12 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
             return;
         }
         // Route a stand-in `!done` (no `=ret=`) so the command ends instead of waiting.
+        let tag_text = TagText::new(tag::command_tag(N, slot, generation));
         let mut bytes = [0u8; 32];
         let mut encoder = SentenceEncoder::new(&mut bytes);
         let stand_in = encoder
             .word(b"!done")
-            .and_then(|e| e.api_attribute("tag", tag_text))
+            .and_then(|e| e.api_attribute("tag", tag_text.as_bytes()))
             .map(|e| e.len());
         let Ok(len) = stand_in else {
             return;
@@ -182,7 +214,8 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         let Ok(reply) = reply else {
             return;
         };
-        let routed = router::route(&mut self.metas.borrow_mut(), &self.rings, &reply);
+        let mut due = self.cancels_due.get();
+        let routed = router::route(&mut self.metas.borrow_mut(), &self.rings, &reply, &mut due);
         match routed {
             Routed::Delivered(slot) => self.wake_slot(slot),
             Routed::Freed(slot) => self.freed(slot),

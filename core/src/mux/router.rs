@@ -6,7 +6,7 @@ use super::ring::{PushError, Ring};
 use super::slot::{Kind, Meta};
 use super::tag::{self, Parsed};
 use crate::error::Buffer;
-use crate::proto::{message_from, Reply, ReplyKind, Trap, TrapCategory};
+use crate::proto::{message_from, Reply, ReplyKind};
 
 /// What routing one reply did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,29 +25,61 @@ pub(crate) enum Routed {
     Freed(usize),
     /// `!fatal`: the router is closing the connection.
     Fatal,
+    /// An untagged reply while several commands (or a `/cancel`) could own it.
+    Ambiguous,
+}
+
+/// Who owns a reply without `.tag` (from a peer that does not echo tags): the only command
+/// in flight, if there is exactly one and no `/cancel` reply is due. `Ok(None)`: no command
+/// is in flight, so nobody waits for it. `Err(())`: several could own it.
+pub(crate) fn untagged_owner<const N: usize>(
+    metas: &[Meta; N],
+    cancels_due: u32,
+) -> Result<Option<(usize, u32)>, ()> {
+    let mut running = metas.iter().enumerate().filter(|(_, m)| m.busy && !m.done);
+    match (running.next(), running.next()) {
+        (None, _) => Ok(None),
+        (Some((slot, meta)), None) if cancels_due == 0 => {
+            Ok(Some((slot, meta.generation % tag::wrap(N))))
+        }
+        _ => Err(()),
+    }
 }
 
 /// Routes `reply` to its slot. `rings[i]` is slot `i`'s buffer; a buffer currently lent
-/// out to a row view counts as full.
+/// out to a row view counts as full. `cancels_due` counts the `/cancel`s whose `!done` has
+/// not come yet (decremented here).
 pub(crate) fn route<const N: usize, const S: usize>(
     metas: &mut [Meta; N],
     rings: &[RefCell<Ring<S>>; N],
     reply: &Reply<'_>,
+    cancels_due: &mut u32,
 ) -> Routed {
     if reply.kind() == ReplyKind::Fatal {
         return Routed::Fatal;
     }
-    let Some(tag) = reply.tag() else {
-        trace!("dropping an untagged reply");
-        return Routed::Dropped;
-    };
-    let (slot, generation) = match tag::parse(N, tag.as_bytes()) {
-        Parsed::Command { slot, generation } => (slot, generation),
-        Parsed::Cancel => return Routed::Dropped,
-        Parsed::Foreign => {
-            trace!("dropping a reply with a foreign tag");
-            return Routed::Dropped;
-        }
+    let (slot, generation) = match reply.tag() {
+        Some(tag) => match tag::parse(N, tag.as_bytes()) {
+            Parsed::Command { slot, generation } => (slot, generation),
+            Parsed::Cancel => {
+                if reply.kind() == ReplyKind::Done {
+                    *cancels_due = cancels_due.saturating_sub(1);
+                }
+                return Routed::Dropped;
+            }
+            Parsed::Foreign => {
+                trace!("dropping a reply with a foreign tag");
+                return Routed::Dropped;
+            }
+        },
+        None => match untagged_owner(metas, *cancels_due) {
+            Ok(Some(owner)) => owner,
+            Ok(None) => {
+                trace!("dropping an untagged reply: no command is running");
+                return Routed::Dropped;
+            }
+            Err(()) => return Routed::Ambiguous,
+        },
     };
     let Some(meta) = metas.get_mut(slot) else {
         return Routed::Dropped;
@@ -60,20 +92,8 @@ pub(crate) fn route<const N: usize, const S: usize>(
     match reply.kind() {
         ReplyKind::Empty | ReplyKind::Fatal => Routed::Dropped,
         ReplyKind::Trap => {
-            if reply.trap_category() == Some(TrapCategory::Interrupted) {
-                meta.interrupted = true;
-            } else {
-                match &mut meta.trap {
-                    Some(first) => first.more = first.more.saturating_add(1),
-                    None => {
-                        meta.trap = Some(Trap {
-                            category: reply.trap_category(),
-                            message: message_from(reply.message()),
-                            more: 0,
-                        })
-                    }
-                }
-            }
+            meta.traps
+                .note(reply.trap_category(), message_from(reply.message()));
             Routed::Noted(slot)
         }
         ReplyKind::Done => {
@@ -176,6 +196,10 @@ mod tests {
         }
 
         fn feed(&mut self, words: &[&[u8]], tag: Option<u32>) -> Routed {
+            self.feed_due(words, tag, &mut 0)
+        }
+
+        fn feed_due(&mut self, words: &[&[u8]], tag: Option<u32>, due: &mut u32) -> Routed {
             let mut wire = [0u8; 256];
             let mut enc = SentenceEncoder::new(&mut wire);
             for w in words {
@@ -191,7 +215,7 @@ mod tests {
             decoder.feed(&wire[..len]);
             let sentence = decoder.next_sentence().unwrap().unwrap();
             let reply = Reply::parse(sentence).unwrap();
-            route(&mut self.metas, &self.rings, &reply)
+            route(&mut self.metas, &self.rings, &reply, due)
         }
 
         fn rows(&self, slot: usize) -> Vec<Vec<u8>> {
@@ -225,7 +249,6 @@ mod tests {
         let new = f.claim(1, Kind::Command);
         assert_ne!(old, new);
         assert_eq!(f.feed(&[b"!re"], Some(old)), Routed::Dropped);
-        assert_eq!(f.feed(&[b"!re"], None), Routed::Dropped);
         assert_eq!(
             f.feed(&[b"!re"], Some(command_tag(N, 2, 1))),
             Routed::Dropped
@@ -288,7 +311,7 @@ mod tests {
             let mut decoder = Decoder::new(&mut buf[..]);
             decoder.feed(&wire[..len]);
             let reply = Reply::parse(decoder.next_sentence().unwrap().unwrap()).unwrap();
-            route(metas, &f.rings, &reply)
+            route(metas, &f.rings, &reply, &mut 0)
         };
         assert_eq!(reply_for(c, &mut metas), Routed::Blocked(0));
         assert_eq!(reply_for(s, &mut metas), Routed::Noted(1));
@@ -307,10 +330,11 @@ mod tests {
             ),
             Routed::Noted(0)
         );
-        assert!(f.metas[0].interrupted && f.metas[0].trap.is_none());
+        assert!(f.metas[0].traps.interrupted());
+        assert_eq!(f.metas[0].take_trap(), None);
         f.feed(&[b"!trap", b"=message=no such item"], Some(t));
         f.feed(&[b"!trap", b"=message=again"], Some(t));
-        let trap = f.metas[0].trap.clone().unwrap();
+        let trap = f.metas[0].take_trap().unwrap();
         assert_eq!(trap.message.as_str(), "no such item");
         assert_eq!(trap.more, 1);
     }
@@ -330,5 +354,41 @@ mod tests {
         assert_eq!(f.feed(&[b"!done"], Some(u)), Routed::Freed(1));
         assert!(!f.metas[1].busy);
         assert_eq!(f.feed(&[b"!done"], Some(u)), Routed::Dropped);
+    }
+
+    #[test]
+    fn untagged_replies_go_to_the_only_command_or_nowhere() {
+        let mut f = Fixture::new();
+        // Nobody running: dropped.
+        assert_eq!(f.feed(&[b"!re"], None), Routed::Dropped);
+        // One command: its reply.
+        f.claim(2, Kind::Command);
+        assert_eq!(f.feed(&[b"!re", b"=a=1"], None), Routed::Delivered(2));
+        // A cancel's reply is due: no single owner.
+        let mut due = 1;
+        let reply = {
+            let mut buf = [0u8; 32];
+            let n = {
+                let mut enc = SentenceEncoder::new(&mut buf);
+                enc.word(b"!re").unwrap();
+                enc.finish().unwrap().len()
+            };
+            buf[..n].to_vec()
+        };
+        let mut rx = [0u8; 64];
+        let mut decoder = Decoder::new(&mut rx[..]);
+        decoder.feed(&reply);
+        let r = Reply::parse(decoder.next_sentence().unwrap().unwrap()).unwrap();
+        assert_eq!(
+            route(&mut f.metas, &f.rings, &r, &mut due),
+            Routed::Ambiguous
+        );
+        // The cancel's `!done` came.
+        let cancel_done = f.feed_due(&[b"!done"], Some(cancel_tag(1)), &mut due);
+        assert_eq!((cancel_done, due), (Routed::Dropped, 0));
+        // Two commands: no single owner.
+        f.claim(0, Kind::Command);
+        assert_eq!(f.feed(&[b"!re"], None), Routed::Ambiguous);
+        assert_eq!(f.rows(2).len(), 1);
     }
 }

@@ -1,7 +1,7 @@
 //! Per-slot bookkeeping: who owns the slot, what came back, what must be sent.
 
 use crate::error::Buffer;
-use crate::proto::Trap;
+use crate::proto::{Trap, Traps};
 use crate::telemetry::{Instant, Path};
 
 /// A handle's claim on a slot: the slot and the generation it was given out in. A handle
@@ -46,10 +46,8 @@ pub(crate) struct Meta {
     /// The handle is gone: drop the rows, free the slot at `!done`.
     pub(crate) abandoned: bool,
     pub(crate) cancel: Cancel,
-    /// The first trap other than category 2, and how many followed.
-    pub(crate) trap: Option<Trap>,
-    /// A category-2 trap ("interrupted") arrived.
-    pub(crate) interrupted: bool,
+    /// The traps that arrived.
+    pub(crate) traps: Traps,
     /// A row of a command could not be kept (larger than the slot buffer, or larger than the
     /// receive buffer while this command was running).
     pub(crate) lost: Option<Buffer>,
@@ -70,8 +68,7 @@ impl Meta {
             done: false,
             abandoned: false,
             cancel: Cancel::No,
-            trap: None,
-            interrupted: false,
+            traps: Traps::new(),
             lost: None,
             rows: 0,
             dropped: 0,
@@ -88,6 +85,13 @@ impl Meta {
         self.busy = true;
         self.kind = kind;
         generation
+    }
+
+    /// The trap the command ends with: its first real one; `interrupted` only when that
+    /// was not the normal end (a stream, or a command this client cancelled).
+    pub(crate) fn take_trap(&mut self) -> Option<Trap> {
+        let expected = self.kind == Kind::Stream || self.cancel != Cancel::No;
+        self.traps.take_outcome(expected)
     }
 
     /// Whether `id` still owns this slot.

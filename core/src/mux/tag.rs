@@ -10,7 +10,7 @@
 pub(crate) const CANCEL_BIT: u32 = 1 << 31;
 
 /// How many generations fit in the tag space for `n` slots.
-const fn wrap(n: usize) -> u32 {
+pub(crate) const fn wrap(n: usize) -> u32 {
     (1u32 << 30) / (n as u32)
 }
 

@@ -20,6 +20,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         request: &Q,
         kind: Kind,
         wait: bool,
+        secret: bool,
     ) -> Result<SlotId, Error> {
         let id = if wait {
             self.claim_wait(kind).await?
@@ -46,7 +47,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         // wake-ups only schedule polls, which find the writer free.
         let hand_over = HandOver(self);
         let result = self
-            .write_command(&mut writer, request, id, &mut guard.encoded)
+            .write_command(&mut writer, request, id, &mut guard.encoded, secret)
             .await;
         drop(writer);
         drop(hand_over);
@@ -74,9 +75,11 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         request: &Q,
         id: SlotId,
         encoded: &mut bool,
+        secret: bool,
     ) -> Result<(), Error> {
         writer.drain().await?;
-        let path = writer.encode(request, tag::command_tag(N, id.slot, id.generation))?;
+        let tag = tag::command_tag(N, id.slot, id.generation);
+        let path = writer.encode(request, tag, secret)?;
         *encoded = true;
         {
             let mut metas = self.metas.borrow_mut();
@@ -116,8 +119,13 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                 }
             };
             let cancel = CancelRequest::new(target);
-            match writer.encode(&cancel, tag::cancel_tag(target)) {
-                Ok(_) => writer.drain().await?,
+            match writer.encode(&cancel, tag::cancel_tag(target), false) {
+                Ok(_) => {
+                    // Queued: a cut-short write is finished by the next writer.
+                    self.cancels_due
+                        .set(self.cancels_due.get().saturating_add(1));
+                    writer.drain().await?
+                }
                 Err(_) => warn!("the send buffer cannot hold a /cancel"),
             }
         }

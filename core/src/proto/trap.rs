@@ -136,7 +136,7 @@ impl Traps {
     /// The error the command ends with: its first real trap; otherwise `interrupted` unless
     /// this client cancelled it (`expected_interrupt`), which makes that the normal end.
     pub(crate) fn take_outcome(&mut self, expected_interrupt: bool) -> Option<Trap> {
-        let interrupted = self.interrupted.take();
+        let interrupted = self.interrupted.clone();
         self.real.take().or(if expected_interrupt {
             None
         } else {
