@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The simulator's API-SSL in CI: installs what its OpenSSL build and tests need on a fresh Debian
-# machine (libssl-dev, pkg-config, the openssl program), proves the crate also builds and lints
+# machine (libssl-dev, pkg-config, the openssl program, python3-venv, Node), proves the crate also builds and lints
 # without its `tls` feature, and runs the TLS tests (every profile, what each accepts and refuses).
-# Then the established Python client librouteros (from PyPI, in a venv under the target directory)
-# goes through every mode the way its documentation says (sim/tls-compat/).
+# Then the established clients librouteros (Python, from PyPI, in a venv under the target
+# directory) and node-routeros (Node, from npm) go through every mode the way their users set
+# them up (sim/tls-compat/).
 # Run it before anything builds the workspace: every crate that uses OpenSSL needs the packages.
 # `--deps-only` installs the packages and stops.
 set -euo pipefail
@@ -14,6 +15,8 @@ missing=()
 for pkg in libssl-dev pkg-config openssl python3-venv; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing ${missing[*]}"
     sudo_cmd=()
@@ -42,3 +45,9 @@ venv="$target_dir/tls-compat-venv"
 timeout 300 "$venv/bin/python" sim/tls-compat/librouteros_tls_check.py "$target_dir/debug/routeros-sim" >"$target_dir/tls-compat.log" \
     || { cat "$target_dir/tls-compat.log"; exit 1; }
 tail -1 "$target_dir/tls-compat.log"
+
+echo "node-routeros (Node tls) against every API-SSL mode"
+(cd sim/tls-compat && npm ci --silent --no-audit --no-fund)
+timeout 300 node sim/tls-compat/node_routeros_tls_check.js "$target_dir/debug/routeros-sim" >"$target_dir/tls-compat-node.log" \
+    || { cat "$target_dir/tls-compat-node.log"; exit 1; }
+tail -1 "$target_dir/tls-compat-node.log"

@@ -137,6 +137,13 @@ def main():
             version, cipher, _ = session(sim, context(anonymous=True), "anonymous")
             expect((version, cipher) == ("TLSv1.2", "ADH-AES256-GCM-SHA384"), f"anonymous: {version} {cipher}")
             refused(sim, ssl.create_default_context(), "anonymous: a verifying client")
+            # mktxp's recipe (`no_ssl_certificate = True`): the default context, no host name
+            # check, anonymous suites; OpenSSL has no certificate to verify.
+            mktxp = ssl.create_default_context()
+            mktxp.check_hostname = False
+            mktxp.set_ciphers("ADH:@SECLEVEL=0")
+            version, cipher, _ = session(sim, mktxp, "anonymous, mktxp's recipe")
+            expect((version, cipher) == ("TLSv1.2", "ADH-AES256-GCM-SHA384"), f"anonymous, mktxp's recipe: {version} {cipher}")
     print("librouteros over API-SSL: every mode behaves as expected")
 
 
