@@ -4,7 +4,10 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use routeros_sim::{ReplyOrder, SimConfig, Simulator, TlsCertificate, TlsConfig, TlsProfile};
+use routeros_sim::{
+    ReplyOrder, RosVersion, SimConfig, Simulator, TagPosition, TlsCertificate, TlsConfig,
+    TlsProfile,
+};
 
 const HELP: &str = "\
 routeros-sim: a RouterOS API server simulator
@@ -18,8 +21,17 @@ OPTIONS:
     --listen ADDR            Address to listen on [default: 127.0.0.1:8728]; port 0 picks one
     --user NAME              User name that may log in [default: admin]
     --password PASS          That user's password [default: empty]
-    --legacy-login           Only the pre-6.43 MD5 challenge login
-    --empty                  RouterOS 7.18+: a print with no rows answers !empty then !done
+    --ros VERSION            RouterOS version to behave as [default: 7.18]:
+                               6.42  MD5 challenge login only, `cannot log in`, yes/no
+                               6.48  plain login; a bare /login gets =ret= but its MD5
+                                     response is refused; yes/no, =.dead=yes
+                               7.16  true/false, =.dead=true
+                               7.18  as 7.16, and a print with no rows answers !empty
+    --legacy-login           Only the pre-6.43 MD5 challenge login, on any --ros
+    --empty                  A print with no rows answers !empty then !done, on any --ros
+    --tag-position POS       Where .tag= stands in replies [default: last]:
+                               first (right after the reply word), last (after the
+                               attributes, as MikroTik's examples), mixed (alternating)
     --rows N                 Rows in /ip/firewall/address-list [default: 16]
     --fragment N             Write replies in pieces of at most N bytes
     --delay-ms N             Wait N ms before each reply sentence of ordinary commands
@@ -87,6 +99,16 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
             }
             "--user" => config.username = value("--user")?,
             "--password" => config.password = value("--password")?,
+            "--ros" => {
+                let v = value("--ros")?;
+                config.ros = RosVersion::parse(&v)
+                    .ok_or_else(|| format!("--ros: `{v}` is not 6.42, 6.48, 7.16 or 7.18"))?;
+            }
+            "--tag-position" => {
+                let v = value("--tag-position")?;
+                config.tag_position = TagPosition::parse(&v)
+                    .ok_or_else(|| format!("--tag-position: `{v}` is not first, last or mixed"))?;
+            }
             "--legacy-login" => config.legacy_login = true,
             "--empty" => config.empty_replies = true,
             "--rows" => config.address_list_rows = number("--rows", &value("--rows")?)?,
@@ -439,6 +461,13 @@ mod tests {
         assert!(parse(&["--rows", "x"]).is_err());
         assert!(parse(&["--rows"]).is_err());
         assert!(parse(&["--reply-order", "sideways"]).is_err());
+        assert!(parse(&["--ros", "7.1"]).is_err());
+        assert!(parse(&["--tag-position", "middle"]).is_err());
+        let a = parse(&["--ros", "6.48", "--tag-position=mixed"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.config.ros, RosVersion::V6_48);
+        assert_eq!(a.config.tag_position, TagPosition::Mixed);
         assert!(parse(&["--tls-cert", "a.pem"]).is_err());
     }
 

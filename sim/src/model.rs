@@ -219,11 +219,17 @@ impl Table {
         self.rows.iter().position(|r| r.get(".id") == Some(id))
     }
 
-    /// Resolves an item reference: an id like `*1`, or a value of `name`.
+    /// Resolves an item reference: an id like `*1`, a position in print order like `0`
+    /// (as the console's item numbers, which clients such as mktxp send), or a value of
+    /// `name`.
     pub fn resolve(&self, reference: &[u8]) -> Option<usize> {
         if reference.starts_with(b"*") {
             let id = parse_id(reference)?;
             return self.index_of(format_id(id).as_bytes());
+        }
+        if !reference.is_empty() && reference.iter().all(u8::is_ascii_digit) {
+            let n: usize = std::str::from_utf8(reference).ok()?.parse().ok()?;
+            return (n < self.rows.len()).then_some(n);
         }
         self.rows
             .iter()

@@ -10,6 +10,7 @@
 use crate::model::{Db, Row};
 
 mod base;
+mod ip;
 mod monitoring;
 mod wireless;
 
@@ -263,6 +264,7 @@ impl MenuDef {
 pub fn all() -> impl Iterator<Item = &'static MenuDef> {
     base::MENUS
         .iter()
+        .chain(ip::MENUS.iter())
         .chain(monitoring::MENUS.iter())
         .chain(wireless::MENUS.iter())
 }
