@@ -5,6 +5,8 @@ use embedded_io::Error as _;
 use embedded_io_async::{Read, Write};
 
 use crate::error::{Buffer, Error};
+use crate::keepalive::{Delay, Keepalive, LastHeard, Probe};
+use crate::pool::HEALTH_CHECK;
 use crate::proto::{
     answer_to_plain, auth_error, check_md5_done, message_from, LoginRequest, ProtocolError, Reply,
     ReplyKind, TagText, Trap, Traps, Value,
@@ -12,6 +14,7 @@ use crate::proto::{
 use crate::request::{CancelRequest, Request};
 use crate::telemetry::{path_from, Event, Instant, Path, Telemetry};
 use crate::wire::{leading_words, Decoder, Frame, SentenceEncoder};
+use core::time::Duration;
 
 /// How many bytes of a `!done`'s `=ret=` value a [`Done`] keeps.
 pub const RET_CAPACITY: usize = 256;
@@ -93,6 +96,8 @@ enum State {
     /// The receive buffer is smaller than [`Decoder::MIN_CAPACITY`]: nothing could ever be
     /// read.
     TooSmall,
+    /// A keepalive probe went unanswered: the peer is gone.
+    Dead,
 }
 
 /// A connection to one router, running one command at a time.
@@ -139,6 +144,8 @@ pub struct Client<T, B, Tm = ()> {
     /// command and the `/cancel` itself): while any are, an untagged reply has no single
     /// owner.
     foreign_pending: u32,
+    /// When the peer was last heard from (for [`keepalive`](Client::keepalive)).
+    last_heard: LastHeard,
 }
 
 impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>> Client<T, B> {
@@ -199,6 +206,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
             abandoned: None,
             secret_in_tx: false,
             foreign_pending: 0,
+            last_heard: LastHeard::new(),
         }
     }
 
@@ -327,12 +335,58 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         }
     }
 
+    /// Dead-peer detection, driven by the caller's clock: call it every few seconds between
+    /// commands with the current time. Once nothing was heard from the router for
+    /// `policy.idle`, it sends `/system/identity/print` and waits at most `policy.deadline`
+    /// (timed by `delay`) for the answer. No answer in time: [`Error::Timeout`], and the
+    /// client is marked dead (every later call fails with [`Error::Timeout`]; reconnect). See
+    /// the [`keepalive`](crate::keepalive) module.
+    ///
+    /// The client runs one command at a time, so this cannot watch a command that is
+    /// running: bound a long read of your own with your executor's timeout, or use the
+    /// [`Mux`](crate::mux::Mux), whose probe runs beside other commands.
+    ///
+    /// **Cancel safety**: as for [`run`](Self::run).
+    pub async fn keepalive<D: Delay>(
+        &mut self,
+        now: Instant,
+        policy: &Keepalive,
+        delay: &mut D,
+    ) -> Result<Probe, Error> {
+        self.ready()?;
+        if !self.last_heard.due(now, policy.idle) {
+            return Ok(Probe::NotDue);
+        }
+        self.probe(policy.deadline, delay).await?;
+        self.last_heard.answered(now);
+        Ok(Probe::Answered)
+    }
+
+    /// Sends `/system/identity/print` and waits at most `deadline` (timed by `delay`) for its
+    /// end. No answer in time: [`Error::Timeout`], and the client is marked dead.
+    pub async fn probe<D: Delay>(
+        &mut self,
+        deadline: Duration,
+        delay: &mut D,
+    ) -> Result<(), Error> {
+        let ms = crate::keepalive::duration_ms(deadline);
+        match crate::keepalive::within(self.run(&HEALTH_CHECK), ms, delay).await {
+            Some(result) => result.map(|_| ()),
+            None => {
+                warn!("keepalive probe unanswered: the peer is gone");
+                self.state = State::Dead;
+                Err(Error::Timeout)
+            }
+        }
+    }
+
     fn ready(&self) -> Result<(), Error> {
         match self.state {
             State::Ready => Ok(()),
             State::Poisoned => Err(Error::Poisoned),
             State::Closed => Err(Error::Closed),
             State::TooSmall => Err(Error::BufferTooSmall(Buffer::Receive)),
+            State::Dead => Err(Error::Timeout),
         }
     }
 
@@ -437,6 +491,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
             }
             Ok(n) => {
                 self.rx.commit(n);
+                self.last_heard.heard = true;
                 Ok(())
             }
             Err(e) => Err(self.io_error(e.kind())),

@@ -13,6 +13,7 @@ mod fmt;
 pub mod client;
 mod error;
 pub mod helpers;
+pub mod keepalive;
 pub mod mux;
 pub mod pool;
 pub mod proto;

@@ -9,7 +9,12 @@
 //!   `/system/identity/print`), or opens a new one in a free place; with every connection
 //!   checked out it fails at once with [`Error::PoolExhausted`]. [`Pool::checkout_wait`]
 //!   waits for a checkin instead (bound it with your executor's timeout).
-//! - A connection that fails its health check is dropped and replaced. Connecting retries
+//! - A connection that fails its health check, or does not answer it within
+//!   [`PoolConfig::keepalive`]'s deadline (a dead peer that sent no FIN or RST), is dropped
+//!   and replaced. With a clock (telemetry `(observer, clock)`; `((), clock)` for a clock
+//!   alone), only connections idle for longer than the keepalive's `idle` are checked;
+//!   without one, every idle connection is. [`Pool::keepalive`] checks the idle ones without
+//!   a checkout, so dead connections are found while nobody needs them. Connecting retries
 //!   with exponential back-off ([`PoolConfig`]).
 //! - The [`Pooled`] guard gives the connection back on `Drop`. A connection that is no
 //!   longer usable (poisoned by a write cut short, closed, `!fatal`) is never handed out
@@ -60,17 +65,19 @@
 //! # Ok::<(), Error>(()) }).unwrap();
 //! ```
 
-use core::cell::{Ref, RefCell, RefMut};
+use core::cell::{Cell, Ref, RefCell, RefMut};
 use core::future::poll_fn;
 use core::ops::{Deref, DerefMut};
 use core::task::{Poll, Waker};
+use core::time::Duration;
 
 use embedded_io_async::{Read, Write};
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::keepalive::Keepalive;
 use crate::mux::waker::{register_in, wake_list};
-use crate::telemetry::{Event, Telemetry};
+use crate::telemetry::{Event, Instant, Telemetry};
 
 /// How many futures waiting in [`Pool::checkout_wait`] are remembered at once; more still
 /// work (the oldest is woken to make room and registers again).
@@ -151,16 +158,23 @@ pub struct PoolConfig {
     pub backoff_max_ms: u32,
     /// Run [`Connection::health_check`] before handing out an idle connection.
     pub health_check: bool,
+    /// Which idle connections are health-checked (those idle for at least `idle`, by the
+    /// telemetry's clock; all of them without a clock) and how long a check may take
+    /// (`deadline`, timed by the pool's [`Delay`]): a check not answered in time drops the
+    /// connection as dead.
+    pub keepalive: Keepalive,
 }
 
 impl PoolConfig {
-    /// Three attempts, 100 ms doubling up to 2 s, health checks on.
+    /// Three attempts, 100 ms doubling up to 2 s, health checks on: every idle connection
+    /// is checked before it is handed out, and given 10 s to answer.
     pub const fn new() -> Self {
         Self {
             connect_attempts: 3,
             backoff_initial_ms: 100,
             backoff_max_ms: 2000,
             health_check: true,
+            keepalive: Keepalive::new(Duration::ZERO, Duration::from_secs(10)),
         }
     }
 }
@@ -174,6 +188,8 @@ impl Default for PoolConfig {
 /// The places of a pool: `N` connections (or none yet), in fixed memory. `const fn new()`.
 pub struct PoolState<C, const N: usize> {
     entries: [RefCell<Option<C>>; N],
+    /// When each place's connection was last checked in (or checked).
+    rested: [Cell<Instant>; N],
     waiters: RefCell<[Option<Waker>; POOL_WAITERS]>,
 }
 
@@ -182,6 +198,7 @@ impl<C, const N: usize> PoolState<C, N> {
     pub const fn new() -> Self {
         Self {
             entries: [const { RefCell::new(None) }; N],
+            rested: [const { Cell::new(Instant::ZERO) }; N],
             waiters: RefCell::new([const { None }; POOL_WAITERS]),
         }
     }
@@ -382,8 +399,8 @@ impl<'s, C: Connector, D: Delay, const N: usize, Tm: Telemetry> Pool<'s, C, D, N
             armed: true,
         };
         if let Some(conn) = guard.entry.as_mut() {
-            let healthy = if self.config.health_check {
-                conn.health_check().await
+            let healthy = if self.config.health_check && self.needs_check(index) {
+                self.check(conn).await
             } else {
                 Ok(())
             };
@@ -407,6 +424,82 @@ impl<'s, C: Connector, D: Delay, const N: usize, Tm: Telemetry> Pool<'s, C, D, N
             index,
             pool: self,
         })
+    }
+
+    /// Health-checks every idle connection that is due (see [`PoolConfig::keepalive`]) and
+    /// drops those that fail or do not answer in time, as well as unusable ones. Call it
+    /// every few seconds to find dead peers while no one checks connections out; returns
+    /// how many connections were dropped.
+    ///
+    /// **Cancel safety**: safe to drop: a connection whose check was cut short is dropped.
+    #[allow(clippy::await_holding_refcell_ref)] // a place's `RefCell` is its checkout lock
+    pub async fn keepalive(&self) -> usize {
+        let _wake = WakeWaiters(&self.state.waiters);
+        let mut dropped = 0;
+        for (index, cell) in self.state.entries.iter().enumerate() {
+            let Ok(mut entry) = cell.try_borrow_mut() else {
+                continue;
+            };
+            let Some(conn) = entry.as_mut() else {
+                continue;
+            };
+            if !conn.is_usable() {
+                *entry = None;
+                dropped += 1;
+                continue;
+            }
+            if !self.needs_check(index) {
+                continue;
+            }
+            let mut guard = PlaceGuard {
+                entry: &mut entry,
+                armed: true,
+            };
+            let healthy = match guard.entry.as_mut() {
+                Some(conn) => self.check(conn).await,
+                None => Ok(()),
+            };
+            guard.armed = false;
+            drop(guard);
+            match healthy {
+                Ok(()) => self.state.rested[index].set(self.telemetry.now()),
+                Err(error) => {
+                    self.telemetry.event(&Event::PoolHealthCheckFailed {
+                        index,
+                        error: &error,
+                    });
+                    *entry = None;
+                    dropped += 1;
+                }
+            }
+        }
+        dropped
+    }
+
+    /// Whether the idle connection in place `index` is due for a health check: idle for at
+    /// least the keepalive's `idle` (always, without a clock).
+    fn needs_check(&self, index: usize) -> bool {
+        if !Tm::ENABLED {
+            return true;
+        }
+        let rested = self.state.rested[index].get();
+        self.telemetry.now().duration_since(rested) >= self.config.keepalive.idle
+    }
+
+    /// Runs `conn`'s health check for at most the keepalive's deadline, timed by the
+    /// pool's [`Delay`] (waiting for it if a back-off is using it).
+    #[allow(clippy::await_holding_refcell_ref)] // the delay cell is an async lock
+    async fn check(&self, conn: &mut C::Conn) -> Result<(), Error> {
+        let mut delay = loop {
+            if let Ok(delay) = self.delay.try_borrow_mut() {
+                break delay;
+            }
+            self.park(|| self.delay.try_borrow_mut().is_ok()).await;
+        };
+        let ms = self.config.keepalive.deadline_ms();
+        let result = crate::keepalive::within(conn.health_check(), ms, &mut *delay).await;
+        drop(delay);
+        result.unwrap_or(Err(Error::Timeout))
     }
 
     /// Opens a connection, retrying with back-off.
@@ -478,6 +571,9 @@ impl<'s, C: Connector, D: Delay, const N: usize, Tm: Telemetry> Pool<'s, C, D, N
 
 impl<C: Connector, D, const N: usize, Tm: Telemetry> Checkin for Pool<'_, C, D, N, Tm> {
     fn checkin(&self, index: usize, reusable: bool) {
+        if let Some(rested) = self.state.rested.get(index) {
+            rested.set(self.telemetry.now());
+        }
         self.telemetry
             .event(&Event::PoolCheckin { index, reusable });
         if let Ok(mut waiters) = self.state.waiters.try_borrow_mut() {

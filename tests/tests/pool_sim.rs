@@ -77,6 +77,7 @@ fn config() -> PoolConfig {
         backoff_initial_ms: 5,
         backoff_max_ms: 15,
         health_check: true,
+        keepalive: routeros_core::keepalive::Keepalive::new(Duration::ZERO, Duration::from_secs(5)),
     }
 }
 

@@ -25,10 +25,14 @@ pub use waker::{Either, FREE_WAITERS};
 
 use crate::client::{Collected, Done, FromReply};
 use crate::error::{Buffer, Error};
+use crate::keepalive::{Delay, Keepalive, LastHeard, Probe};
+use crate::pool::HEALTH_CHECK;
 use crate::proto::{answer_to_plain, auth_error, check_md5_done, LoginRequest, TagText};
 use crate::request::Request;
+use crate::telemetry::Instant;
 use crate::telemetry::{path_from, Path, Telemetry};
 use crate::wire::{leading_words, Decoder, Frame};
+use core::time::Duration;
 use halves::{ReadHalf, WriteHalf};
 use link::{HandOver, StartGuard};
 use router::Routed;
@@ -107,6 +111,8 @@ pub struct Mux<'b, R, W, Tm = (), const N: usize = 4, const S: usize = 1024> {
     blocked: Cell<bool>,
     /// `/cancel`s written whose own `!done` has not come yet.
     cancels_due: Cell<u32>,
+    /// When the peer was last heard from (for [`keepalive`](Mux::keepalive)).
+    last_heard: Cell<LastHeard>,
     telemetry: Tm,
 }
 
@@ -176,6 +182,7 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
             failed: RefCell::new(failed),
             blocked: Cell::new(false),
             cancels_due: Cell::new(0),
+            last_heard: Cell::new(LastHeard::new()),
             telemetry,
         }
     }
@@ -334,11 +341,59 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         }
         self.blocked.set(false);
         self.cancels_due.set(0);
+        self.last_heard.set(LastHeard::new());
         let too_small =
             self.reader.borrow().decoder.capacity() < Decoder::<&mut [u8]>::MIN_CAPACITY;
         *self.failed.borrow_mut() = too_small.then_some(Error::BufferTooSmall(Buffer::Receive));
         self.wake_all();
         Ok(())
+    }
+
+    /// Dead-peer detection, driven by the caller's clock: call it every few seconds (from
+    /// any task using this mux) with the current time. Once nothing was heard from the
+    /// router for `policy.idle`, it runs `/system/identity/print` (waiting for a slot if
+    /// needed) and waits at most `policy.deadline` (timed by `delay`) for its end. No answer
+    /// in time: the connection fails with [`Error::Timeout`]: every handle gets that error
+    /// (also one waiting for a row of a silent stream) and the mux is no longer usable.
+    /// See the [`keepalive`](crate::keepalive) module.
+    ///
+    /// **Cancel safety**: safe to drop; the probe is then cancelled.
+    pub async fn keepalive<D: Delay>(
+        &self,
+        now: Instant,
+        policy: &Keepalive,
+        delay: &mut D,
+    ) -> Result<Probe, Error> {
+        if let Some(e) = self.error() {
+            return Err(e);
+        }
+        let mut last = self.last_heard.get();
+        let due = last.due(now, policy.idle);
+        self.last_heard.set(last);
+        if !due {
+            return Ok(Probe::NotDue);
+        }
+        self.probe(policy.deadline, delay).await?;
+        let mut last = self.last_heard.get();
+        last.answered(now);
+        self.last_heard.set(last);
+        Ok(Probe::Answered)
+    }
+
+    /// Runs `/system/identity/print` and waits at most `deadline` (timed by `delay`) for
+    /// its end. No answer in time: the connection fails with [`Error::Timeout`].
+    ///
+    /// **Cancel safety**: safe to drop; the probe is then cancelled.
+    pub async fn probe<D: Delay>(&self, deadline: Duration, delay: &mut D) -> Result<(), Error> {
+        let ms = crate::keepalive::duration_ms(deadline);
+        match crate::keepalive::within(self.run(&HEALTH_CHECK), ms, delay).await {
+            Some(result) => result.map(|_| ()),
+            None => {
+                warn!("keepalive probe unanswered: the peer is gone");
+                self.fail(Error::Timeout);
+                Err(Error::Timeout)
+            }
+        }
     }
 
     /// Gives the transport halves back (wiping a login secret a dropped `login` future may

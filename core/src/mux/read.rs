@@ -77,9 +77,19 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                 let half = &mut *reader;
                 half.io.read(half.decoder.spare()).await
             };
-            match waker::with_background(read, self.flush_cancels()).await {
+            let read = match waker::select(read, self.flush_cancels()).await {
+                waker::Either::First(read) => read,
+                // The connection failed while the read waited.
+                waker::Either::Second(()) => break,
+            };
+            match read {
                 Ok(0) => self.fail(Error::Closed),
-                Ok(n) => reader.decoder.commit(n),
+                Ok(n) => {
+                    reader.decoder.commit(n);
+                    let mut last = self.last_heard.get();
+                    last.heard = true;
+                    self.last_heard.set(last);
+                }
                 Err(e) => self.fail(Error::Io(e.kind())),
             }
         }

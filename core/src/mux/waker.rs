@@ -1,6 +1,5 @@
 //! Waker bookkeeping in fixed memory, and two small future combinators.
 
-use core::convert::Infallible;
 use core::future::{poll_fn, Future};
 use core::pin::pin;
 use core::task::{Poll, Waker};
@@ -137,17 +136,6 @@ pub(crate) async fn select<A: Future, B: Future>(a: A, b: B) -> Either<A::Output
         Poll::Pending
     })
     .await
-}
-
-/// Runs `a` while `background` (which never ends) makes progress beside it.
-pub(crate) async fn with_background<A: Future>(
-    a: A,
-    background: impl Future<Output = Infallible>,
-) -> A::Output {
-    match select(a, background).await {
-        Either::First(v) => v,
-        Either::Second(never) => match never {},
-    }
 }
 
 #[cfg(test)]

@@ -131,15 +131,16 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         }
     }
 
-    /// Never ends: whenever a cancel is requested and the writer is free, writes it. Runs
-    /// beside the reader's `read`, so a dropped handle's cancel goes out while a read waits.
+    /// Whenever a cancel is requested and the writer is free, writes it; ends only when the
+    /// connection fails. Runs beside the reader's `read`, so a dropped handle's cancel goes
+    /// out while a read waits, and a read of a dead connection stops waiting.
     // The reader and writer `RefCell`s serve as async locks: they are only ever taken with
     // `try_borrow_mut`, and whoever finds them taken parks until woken, so holding them
     // across an await is the point.
     #[allow(clippy::await_holding_refcell_ref)]
-    pub(super) async fn flush_cancels(&self) -> core::convert::Infallible {
+    pub(super) async fn flush_cancels(&self) {
         loop {
-            let ready = || self.cancel_pending() && self.writer_free();
+            let ready = || (self.cancel_pending() && self.writer_free()) || !self.is_usable();
             let mut registered = false;
             poll_fn(|cx| {
                 if registered || ready() {
@@ -154,6 +155,11 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                 }
             })
             .await;
+            if !self.is_usable() {
+                // The connection failed (perhaps a keepalive probe timed out): the read
+                // beside this must not wait any longer.
+                return;
+            }
             if !ready() {
                 continue;
             }

@@ -218,6 +218,12 @@ pub trait Observer {
     fn on_event(&self, event: &Event<'_>);
 }
 
+/// No observer: `((), clock)` gives a pool or mux a clock without reporting events.
+impl Observer for () {
+    #[inline(always)]
+    fn on_event(&self, _event: &Event<'_>) {}
+}
+
 impl<O: Observer + ?Sized> Observer for &O {
     #[inline]
     fn on_event(&self, event: &Event<'_>) {
