@@ -16,7 +16,7 @@ use crate::connection::{closed_by_close, Job, Shared, Waiter};
 use crate::error::{ErrorType, Failure};
 use crate::gate::{Ticket, Use};
 use crate::inbound::Inbound;
-use crate::js::Resolver;
+use crate::js::{parse_json, Resolver};
 use crate::json::{push_row, RowsJson};
 use crate::options::Options;
 use crate::pipe::{Pipe, PipeReader, PipeWriter};
@@ -442,7 +442,7 @@ async fn run_command(
             }
         }
         Ok(Ok((json, ret))) => {
-            match js_sys::JSON::parse(&json) {
+            match parse_json(&json) {
                 Ok(rows) => {
                     if let Some(ret) = ret {
                         let _ = js_sys::Reflect::set(&rows, &"ret".into(), &ret.into());
@@ -555,7 +555,7 @@ async fn run_stream(
                 match next.as_mut().poll(cx) {
                     Poll::Ready(item) => Poll::Ready(Some(item.map(|r| {
                         r.map(|row| {
-                            let mut json = String::new();
+                            let mut json = Vec::new();
                             push_row(&mut json, &row.reply());
                             json
                         })
@@ -581,7 +581,7 @@ async fn run_stream(
                     s.pulls.pop_front()
                 };
                 if let Some(pull) = pull {
-                    match js_sys::JSON::parse(&json) {
+                    match parse_json(&json) {
                         Ok(row) => pull.resolve(&row),
                         Err(_) => pull.reject(&Failure::new(
                             ErrorType::Internal,

@@ -21,9 +21,13 @@ pub enum Link {
 /// Received bytes not yet read, the link state, and the task to wake.
 #[derive(Debug)]
 pub struct Inbound {
+    /// Received bytes are in `buf[pos..end]`; the rest is room (zeroed once, when the
+    /// buffer grew, and reused after that).
     buf: Vec<u8>,
     /// First unread byte in `buf`.
     pos: usize,
+    /// End of the received bytes in `buf`.
+    end: usize,
     link: Link,
     close_reason: Option<String>,
     waker: Option<Waker>,
@@ -51,6 +55,7 @@ impl Inbound {
         Self {
             buf: Vec::new(),
             pos: 0,
+            end: 0,
             link: Link::Connecting,
             close_reason: None,
             waker: None,
@@ -91,7 +96,7 @@ impl Inbound {
         use routeros_core::proto::message_from;
         use routeros_core::wire::Decoder;
         use routeros_core::{Reply, ReplyKind};
-        let unread = &self.buf[self.pos..];
+        let unread = &self.buf[self.pos..self.end];
         let mut copy = unread.to_vec();
         let mut decoder = Decoder::new(copy.as_mut_slice());
         decoder.commit(unread.len());
@@ -113,7 +118,7 @@ impl Inbound {
 
     /// Bytes received and not yet read.
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.pos
+        self.end - self.pos
     }
 
     /// What the transport said when it closed, if it said anything.
@@ -139,16 +144,20 @@ impl Inbound {
         if len == 0 || self.link == Link::Closed {
             return;
         }
-        if self.pos == self.buf.len() {
-            self.buf.clear();
+        if self.pos == self.end {
             self.pos = 0;
-        } else if self.pos >= COMPACT_AT && self.pos * 2 >= self.buf.len() {
-            self.buf.drain(..self.pos);
+            self.end = 0;
+        } else if self.pos >= COMPACT_AT && self.pos * 2 >= self.end {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
             self.pos = 0;
         }
-        let start = self.buf.len();
-        self.buf.resize(start + len, 0);
-        fill(&mut self.buf[start..]);
+        let start = self.end;
+        if self.buf.len() < start + len {
+            self.buf.resize(start + len, 0);
+        }
+        fill(&mut self.buf[start..start + len]);
+        self.end = start + len;
         self.received += len as u64;
         if self.head.len() < HEAD_BYTES {
             let take = (HEAD_BYTES - self.head.len()).min(len);

@@ -71,6 +71,29 @@ pub(crate) fn words_from_js(words: &JsValue) -> Result<Vec<Vec<u8>>, Failure> {
     Ok(out)
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The host's `TextDecoder` (browsers, Node).
+    type TextDecoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextDecoder;
+    /// Decodes a view of WebAssembly memory into a JavaScript string (no copy in between).
+    #[wasm_bindgen(method)]
+    fn decode(this: &TextDecoder, bytes: &[u8]) -> JsValue;
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+thread_local! {
+    static DECODER: TextDecoder = TextDecoder::new();
+}
+
+/// `JSON.parse` of UTF-8 JSON text (such as [`crate::json::RowsJson`] writes).
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let text = DECODER.with(|d| d.decode(bytes));
+    json_parse(&text)
+}
+
 /// Reads a per-call time limit: `undefined`/`null` for the connection's, `0` for none, else
 /// a positive number of milliseconds.
 pub(crate) fn call_timeout(value: &JsValue, default: Option<f64>) -> Result<Option<f64>, Failure> {
