@@ -123,16 +123,33 @@ pub(crate) fn exec(shared: &Arc<Shared>, cmd: &Command) -> Outcome {
     }
 }
 
+/// `dynamic` and `disabled` of an address-list row in the version's spelling.
+fn v6_spelling(mut row: Row, v6: bool) -> Row {
+    if v6 {
+        for (k, v) in &mut row.fields {
+            if k == "dynamic" || k == "disabled" {
+                *v = if v.as_slice() == b"true" {
+                    b"yes".to_vec()
+                } else {
+                    b"no".to_vec()
+                };
+            }
+        }
+    }
+    row
+}
+
 /// The pre-encoded plain address-list reply, built on first use.
 pub(crate) fn address_list(shared: &Shared) -> &Prebuilt {
     shared.address_list.get_or_init(|| {
         let n = shared.config.effective_address_list_rows();
+        let v6 = shared.profile.v6_bools;
         let mut bytes = Vec::with_capacity(n * 120 + 8);
         let mut starts = Vec::with_capacity(n + 1);
         let r = Reply::with_position(None, crate::reply::TagPosition::First);
         for i in 0..n {
             starts.push(bytes.len());
-            r.re_into(&address_list_row(i), &mut bytes);
+            r.re_into(&v6_spelling(address_list_row(i), v6), &mut bytes);
         }
         starts.push(bytes.len());
         encode_sentence(&[b"!done"], &mut bytes);
@@ -161,7 +178,7 @@ fn address_list_print(shared: &Shared, cmd: &Command) -> Outcome {
     }
     let n = shared.config.effective_address_list_rows();
     let rows: Vec<Row> = (0..n)
-        .map(address_list_row)
+        .map(|i| v6_spelling(address_list_row(i), shared.profile.v6_bools))
         .filter(|r| cmd.queries.is_empty() || crate::query::matches(&cmd.queries, r))
         .collect();
     print_rows(shared, cmd, rows)

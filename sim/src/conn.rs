@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use md5::{Digest, Md5};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::codec::{parse_sentence, Parsed};
@@ -25,8 +25,6 @@ use crate::{ReplyOrder, SimConfig};
 const PRE_LOGIN_MAX_BYTES: usize = 16 * 1024;
 /// Most sentences accepted before login.
 const PRE_LOGIN_MAX_SENTENCES: usize = 10;
-/// Largest word accepted after login.
-const MAX_WORD: usize = 64 * 1024 * 1024;
 /// Output is written in pieces of about this size.
 pub(crate) const CHUNK: usize = 64 * 1024;
 
@@ -47,6 +45,8 @@ pub(crate) struct Shared {
     pub changes: broadcast::Sender<Change>,
     pub address_list: OnceLock<Prebuilt>,
     pub accepted: AtomicUsize,
+    /// Connections served now (bounded by `max_sessions`).
+    pub sessions: AtomicUsize,
     /// Login attempts that carried credentials (plain password or MD5 response).
     pub logins: AtomicUsize,
     pub shutdown: watch::Sender<bool>,
@@ -67,6 +67,7 @@ impl Shared {
             changes: broadcast::channel(1024).0,
             address_list: OnceLock::new(),
             accepted: AtomicUsize::new(0),
+            sessions: AtomicUsize::new(0),
             logins: AtomicUsize::new(0),
             shutdown: watch::channel(false).0,
             disconnect: watch::channel(0).0,
@@ -95,6 +96,29 @@ impl Shared {
     }
 }
 
+/// One served connection, counted against `max_sessions` until dropped.
+struct Session(Arc<Shared>);
+
+impl Session {
+    /// Counts a new connection, unless `max_sessions` are served already.
+    fn open(shared: &Arc<Shared>) -> Option<Session> {
+        let max = shared.config.limits.max_sessions;
+        shared
+            .sessions
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Session(shared.clone()))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.0.sessions.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Resolves once the shutdown flag is set.
 async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
@@ -119,14 +143,23 @@ pub(crate) async fn accept_loop(
                 };
                 let _ = sock.set_nodelay(true);
                 shared.accepted.fetch_add(1, Ordering::SeqCst);
+                let Some(session) = Session::open(&shared) else {
+                    // Over max-sessions: closed at once, without a reply (assumed).
+                    drop(sock);
+                    continue;
+                };
                 let shared = shared.clone();
                 match &acceptor {
                     None => {
-                        tokio::spawn(serve(sock, shared));
+                        tokio::spawn(async move {
+                            serve(sock, shared).await;
+                            drop(session);
+                        });
                     }
                     Some(acc) => {
                         let acc = acc.clone();
                         tokio::spawn(async move {
+                            let _session = session;
                             if let Ok(Ok(tls)) =
                                 tokio::time::timeout(Duration::from_secs(10), acc.accept(sock)).await
                             {
@@ -138,6 +171,55 @@ pub(crate) async fn accept_loop(
             }
             _ = stopped(&mut shutdown) => break,
         }
+    }
+}
+
+/// The sending side of a connection's writer queue, bounded in bytes: a sender waits while
+/// the queue holds `max_queued_bytes`, so a client that does not read stops the commands that
+/// produce for it instead of growing the simulator's memory.
+#[derive(Clone)]
+pub(crate) struct OutTx {
+    tx: mpsc::Sender<(Out, u32)>,
+    budget: Arc<Semaphore>,
+    cap: u32,
+}
+
+/// The writer's side of [`OutTx`].
+struct OutRx {
+    rx: mpsc::Receiver<(Out, u32)>,
+    budget: Arc<Semaphore>,
+}
+
+/// A queue of at most `cap` bytes.
+fn out_queue(cap: usize) -> (OutTx, OutRx) {
+    let cap = u32::try_from(cap.max(1))
+        .unwrap_or(u32::MAX)
+        .min(Semaphore::MAX_PERMITS as u32);
+    let budget = Arc::new(Semaphore::new(cap as usize));
+    let (tx, rx) = mpsc::channel(256);
+    (
+        OutTx {
+            tx,
+            budget: budget.clone(),
+            cap,
+        },
+        OutRx { rx, budget },
+    )
+}
+
+impl OutTx {
+    /// Queues `out` once its bytes fit in the budget. `Err` once the writer is gone.
+    pub async fn send(&self, out: Out) -> Result<(), ()> {
+        let len = match &out {
+            Out::Data(d) => d.len(),
+            Out::Slice(_, r) => r.len(),
+            Out::Close => 0,
+        };
+        let n = u32::try_from(len).unwrap_or(u32::MAX).min(self.cap);
+        if n > 0 {
+            self.budget.acquire_many(n).await.map_err(|_| ())?.forget();
+        }
+        self.tx.send((out, n)).await.map_err(|_| ())
     }
 }
 
@@ -173,16 +255,16 @@ async fn write_bytes<W: AsyncWrite + Unpin>(
 }
 
 /// The one task that writes to a connection. It coalesces queued sentences into large writes.
-async fn writer<W: AsyncWrite + Unpin>(
-    mut w: W,
-    mut rx: mpsc::Receiver<Out>,
-    fragment: Option<usize>,
-) {
+async fn writer<W: AsyncWrite + Unpin>(mut w: W, mut rx: OutRx, fragment: Option<usize>) {
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
-    'outer: while let Some(msg) = rx.recv().await {
-        let mut next = Some(msg);
+    'outer: while let Some(first) = rx.rx.recv().await {
+        let mut next = Some(first);
         let mut close = false;
-        while let Some(msg) = next.take() {
+        let mut taken = 0usize;
+        while let Some((msg, n)) = next.take() {
+            // Bytes moved out of the queue go back to the budget (the writer's own buffer is
+            // bounded by CHUNK).
+            taken += n as usize;
             match msg {
                 Out::Data(d) => {
                     if buf.is_empty() && d.len() >= CHUNK {
@@ -210,9 +292,10 @@ async fn writer<W: AsyncWrite + Unpin>(
                 }
             }
             if buf.len() < CHUNK {
-                next = rx.try_recv().ok();
+                next = rx.rx.try_recv().ok();
             }
         }
+        rx.budget.add_permits(taken);
         if !buf.is_empty() {
             if write_bytes(&mut w, &buf, fragment).await.is_err() {
                 break;
@@ -223,6 +306,8 @@ async fn writer<W: AsyncWrite + Unpin>(
             break;
         }
     }
+    // Senders waiting for room learn that nobody will write any more.
+    rx.budget.close();
     let _ = w.shutdown().await;
 }
 
@@ -254,7 +339,7 @@ impl Registry {
 
     /// Spawns `body` as a cancellable command. When the body ends by itself, `last` (its
     /// final sentence) is sent, unless the command was cancelled meanwhile.
-    pub fn spawn<F>(&self, tag: Option<Vec<u8>>, tx: mpsc::Sender<Out>, body: F)
+    pub fn spawn<F>(&self, tag: Option<Vec<u8>>, tx: OutTx, body: F)
     where
         F: std::future::Future<Output = Option<Vec<u8>>> + Send + 'static,
     {
@@ -276,6 +361,11 @@ impl Registry {
             tag,
             handle: Some(handle),
         });
+    }
+
+    /// How many commands run now.
+    fn running(&self) -> usize {
+        self.lock().1.len()
     }
 
     fn take(&self, tag: Option<&[u8]>) -> Vec<Running> {
@@ -314,7 +404,7 @@ enum End {
 
 struct Conn {
     shared: Arc<Shared>,
-    tx: mpsc::Sender<Out>,
+    tx: OutTx,
     registry: Registry,
     logged_in: bool,
     challenge: Option<[u8; 16]>,
@@ -328,7 +418,8 @@ where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (mut rd, wr) = tokio::io::split(stream);
-    let (tx, rx) = mpsc::channel::<Out>(256);
+    let limits = shared.config.limits.clone();
+    let (tx, rx) = out_queue(limits.max_queued_bytes);
     let writer = tokio::spawn(writer(wr, rx, shared.config.faults.fragment));
     let mut disconnect = shared.disconnect.subscribe();
     disconnect.borrow_and_update();
@@ -345,14 +436,36 @@ where
     let mut buf: Vec<u8> = Vec::with_capacity(8192);
     // The kill signals also interrupt a command that waits for the writer (a client that does
     // not read), so `disconnect_all` always closes every connection.
+    let login_deadline = tokio::time::Instant::now() + limits.login_timeout;
     let work = async {
         loop {
-            match rd.read_buf(&mut buf).await {
+            // Before login the whole login must fit in the login timeout; after it, a silent
+            // connection with nothing running may meet the idle timeout.
+            let deadline = if !conn.logged_in {
+                Some(login_deadline)
+            } else if conn.registry.running() == 0 {
+                limits.idle_timeout.map(|d| tokio::time::Instant::now() + d)
+            } else {
+                None
+            };
+            let read = rd.read_buf(&mut buf);
+            let got = match deadline {
+                Some(at) => match tokio::time::timeout_at(at, read).await {
+                    Ok(r) => r,
+                    Err(_) => return End::Abort,
+                },
+                None => read.await,
+            };
+            match got {
                 Ok(0) | Err(_) => return End::Abort,
                 Ok(_) => {}
             }
             if let Some(end) = conn.drain(&mut buf).await {
                 return end;
+            }
+            // Give back the memory of a large sentence once it is handled.
+            if buf.capacity() > 4 * CHUNK && buf.len() < CHUNK {
+                buf.shrink_to(CHUNK);
             }
         }
     };
@@ -394,20 +507,20 @@ impl Conn {
     async fn drain(&mut self, buf: &mut Vec<u8>) -> Option<End> {
         let mut pos = 0;
         let result = loop {
-            let max_word = if self.logged_in {
-                MAX_WORD
+            let (max, reason) = if self.logged_in {
+                (self.shared.config.limits.max_sentence, "sentence too long")
             } else {
-                PRE_LOGIN_MAX_BYTES
+                (PRE_LOGIN_MAX_BYTES, "not logged in")
             };
-            match parse_sentence(&buf[pos..], max_word) {
-                Err(crate::codec::DecodeError::WordTooLong(_)) if !self.logged_in => {
-                    self.send(fatal("not logged in")).await;
+            match parse_sentence(&buf[pos..], max) {
+                Err(crate::codec::DecodeError::WordTooLong(_)) => {
+                    self.send(fatal(reason)).await;
                     break Some(End::Graceful);
                 }
                 Err(_) => break Some(End::Abort),
                 Ok(Parsed::Partial) => {
-                    if !self.logged_in && buf.len() - pos > PRE_LOGIN_MAX_BYTES {
-                        self.send(fatal("not logged in")).await;
+                    if buf.len() - pos > max {
+                        self.send(fatal(reason)).await;
                         break Some(End::Graceful);
                     }
                     break None;
@@ -613,6 +726,19 @@ impl Conn {
     /// Sends a command's outcome, applying the configured faults.
     async fn run(&mut self, cmd: Command, outcome: Outcome) -> Flow {
         let faults = self.shared.config.faults.clone();
+        let background = match &outcome {
+            Outcome::TaggedPrebuilt(_) | Outcome::Stream(_) => true,
+            Outcome::Sentences { .. } => faults.delay_ms > 0,
+            _ => false,
+        };
+        if background && self.registry.running() >= self.shared.config.limits.max_running {
+            // Assumed wording: RouterOS publishes no limit on concurrent commands.
+            let r = crate::commands::reply_of(&cmd);
+            let mut out = r.trap(Some(4), "too many commands running");
+            out.extend(r.done());
+            self.send(out).await;
+            return Flow::Continue;
+        }
         match outcome {
             Outcome::Reboot => Flow::Close,
             Outcome::Prebuilt => {
@@ -635,7 +761,8 @@ impl Conn {
                     // `!re` + tag word, without the sentence end.
                     tag_word.pop();
                     let tag_only = &tag_word[4..];
-                    let mut batch = Vec::with_capacity(CHUNK + 256);
+                    // Small batches: a task that waits for a client to read holds one.
+                    let mut batch = Vec::with_capacity(CHUNK / 4 + 256);
                     for (i, w) in p.starts.windows(2).enumerate() {
                         let row = &p.bytes[w[0]..w[1]];
                         let first = match reply.position() {
@@ -653,9 +780,9 @@ impl Conn {
                             batch.extend_from_slice(tag_only);
                             batch.push(0);
                         }
-                        if batch.len() >= CHUNK {
+                        if batch.len() >= CHUNK / 4 {
                             let full =
-                                std::mem::replace(&mut batch, Vec::with_capacity(CHUNK + 256));
+                                std::mem::replace(&mut batch, Vec::with_capacity(CHUNK / 4 + 256));
                             if tx.send(Out::Data(full)).await.is_err() {
                                 return None;
                             }
@@ -797,7 +924,7 @@ mod tests {
             .build()
             .unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel(16);
+        let (tx, rx) = out_queue(1 << 20);
         rt.block_on(async {
             for m in msgs {
                 tx.send(m).await.unwrap();

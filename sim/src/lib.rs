@@ -51,6 +51,43 @@ pub struct SimConfig {
     pub ros: RosVersion,
     /// Where `.tag=` stands in reply sentences.
     pub tag_position: TagPosition,
+    /// What one connection, and the simulator as a whole, may hold.
+    pub limits: Limits,
+}
+
+/// Bounds on what clients can make the simulator hold, like a router's.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Connections served at once (RouterOS `max-sessions`, default 20); a connection beyond
+    /// it is closed at once, without a reply.
+    pub max_sessions: usize,
+    /// A connection that has not logged in by then is closed. Default 60 s.
+    pub login_timeout: std::time::Duration,
+    /// A logged-in connection that sends nothing for this long while none of its commands is
+    /// running is closed. Default `None` (RouterOS documents no idle timeout).
+    pub idle_timeout: Option<std::time::Duration>,
+    /// Largest sentence accepted after login; a larger one gets `!fatal` `sentence too long`
+    /// and the connection closes. Default 4 MiB. (Before login the limit is 16 KiB.)
+    pub max_sentence: usize,
+    /// Reply bytes one connection may have queued for a client that does not read; commands
+    /// wait (stop producing) while it is full. Default 1 MiB.
+    pub max_queued_bytes: usize,
+    /// Commands of one connection running at once in the background (streams, tagged
+    /// prints); one more is refused with `!trap`. Default 64.
+    pub max_running: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_sessions: 20,
+            login_timeout: std::time::Duration::from_secs(60),
+            idle_timeout: None,
+            max_sentence: 4 << 20,
+            max_queued_bytes: 1 << 20,
+            max_running: 64,
+        }
+    }
 }
 
 impl std::fmt::Debug for SimConfig {
@@ -67,6 +104,7 @@ impl std::fmt::Debug for SimConfig {
             .field("tls", &self.tls)
             .field("ros", &self.ros)
             .field("tag_position", &self.tag_position)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -84,6 +122,7 @@ impl Default for SimConfig {
             tls: None,
             ros: RosVersion::default(),
             tag_position: TagPosition::default(),
+            limits: Limits::default(),
         }
     }
 }

@@ -60,6 +60,20 @@ OPTIONS:
                              every address, one a line; every second, on stderr, a line
                              `stats router=I addr=A connections=C logins=L` per changed router
     -h, --help               Print this help
+
+LIMITS (what clients can make the simulator hold, like a router):
+    --max-sessions N         Connections served at once [default: 20, RouterOS max-sessions];
+                             one more is closed at once, without a reply
+    --login-timeout SECS     Close a connection not logged in by then [default: 60]
+    --idle-timeout SECS      Close a logged-in connection silent for SECS with nothing
+                             running [default: 0 = never, as RouterOS documents none]
+    --max-sentence BYTES     Largest sentence after login [default: 4194304]; a larger one
+                             gets !fatal `sentence too long` and the connection closes.
+                             Before login: 16 KiB and 10 sentences, then !fatal
+    --max-queued BYTES       Reply bytes queued per connection for a client that does not
+                             read [default: 1048576]; commands wait while it is full
+    --max-running N          Background commands (streams, tagged prints) per connection
+                             [default: 64]; one more gets !trap `too many commands running`
 ";
 
 struct Args {
@@ -108,6 +122,26 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Option<Args>, Stri
                 let v = value("--tag-position")?;
                 config.tag_position = TagPosition::parse(&v)
                     .ok_or_else(|| format!("--tag-position: `{v}` is not first, last or mixed"))?;
+            }
+            "--max-sessions" => {
+                config.limits.max_sessions = number("--max-sessions", &value("--max-sessions")?)?
+            }
+            "--login-timeout" => {
+                let s: u64 = number("--login-timeout", &value("--login-timeout")?)?;
+                config.limits.login_timeout = std::time::Duration::from_secs(s);
+            }
+            "--idle-timeout" => {
+                let s: u64 = number("--idle-timeout", &value("--idle-timeout")?)?;
+                config.limits.idle_timeout = (s > 0).then(|| std::time::Duration::from_secs(s));
+            }
+            "--max-sentence" => {
+                config.limits.max_sentence = number("--max-sentence", &value("--max-sentence")?)?
+            }
+            "--max-queued" => {
+                config.limits.max_queued_bytes = number("--max-queued", &value("--max-queued")?)?
+            }
+            "--max-running" => {
+                config.limits.max_running = number("--max-running", &value("--max-running")?)?
             }
             "--legacy-login" => config.legacy_login = true,
             "--empty" => config.empty_replies = true,
@@ -468,6 +502,23 @@ mod tests {
             .unwrap();
         assert_eq!(a.config.ros, RosVersion::V6_48);
         assert_eq!(a.config.tag_position, TagPosition::Mixed);
+        let a = parse(&[
+            "--max-sessions=3",
+            "--login-timeout=2",
+            "--idle-timeout=0",
+            "--max-sentence=1000",
+            "--max-queued=5000",
+            "--max-running=2",
+        ])
+        .unwrap()
+        .unwrap();
+        let l = a.config.limits;
+        assert_eq!(
+            (l.max_sessions, l.max_sentence, l.max_queued_bytes),
+            (3, 1000, 5000)
+        );
+        assert_eq!(l.login_timeout.as_secs(), 2);
+        assert_eq!((l.idle_timeout, l.max_running), (None, 2));
         assert!(parse(&["--tls-cert", "a.pem"]).is_err());
     }
 

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use crate::conn::{Out, Shared};
+use crate::conn::{Out, OutTx, Shared};
 use crate::menus::MenuDef;
 use crate::model::{Change, Row};
 use crate::query::project;
@@ -48,7 +48,7 @@ pub(crate) enum StreamSpec {
 pub(crate) struct StreamCtx {
     pub reply: Reply,
     pub proplist: Option<Vec<String>>,
-    pub tx: mpsc::Sender<Out>,
+    pub tx: OutTx,
     pub shared: Arc<Shared>,
 }
 
