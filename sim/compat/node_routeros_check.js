@@ -14,11 +14,14 @@ const assert = require('assert/strict');
 const { RouterOSAPI } = require('node-routeros');
 
 const PASSWORD = 's3cret';
+// Extra simulator flags for every start (run.sh loops over tag positions and versions).
+const EXTRA = (process.env.SIM_ARGS || '').split(/\s+/).filter((a) => a);
 const children = [];
 
 function start(binary, extra) {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['--listen', '127.0.0.1:0', '--password', PASSWORD, ...extra], {
+    const all = ['--listen', '127.0.0.1:0', '--password', PASSWORD, ...extra, ...EXTRA];
+    const child = spawn(binary, all, {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
