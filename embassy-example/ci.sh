@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # CI for embassy-example/ (run as root, from anywhere):
 #   host    the firmware's Linux build on embassy-net over a TAP device inside a network
-#           namespace, against the simulator listening in that namespace: plain, TLS (CA,
-#           pinned certificate, the insecure opt-out, a wrong CA and a wrong name rejected),
-#           a simulator restart in the middle (plain and TLS) and a silent loss of the
+#           namespace, against the simulator listening in that namespace: plain; API-SSL
+#           through MbedTLS against the simulator's RouterOS-like TLS profiles (v7 ECDHE-RSA
+#           and ECDHE-ECDSA, v6 DHE-RSA, certificate-less ADH refused with a clear error, a
+#           TLS 1.3 terminator), CA verification, a pinned certificate and a pinned SHA-256
+#           fingerprint accepted, wrong CA/name/fingerprint refused, the insecure opt-out
+#           warns, the TLS 1.3-only embedded-tls stack (terminator: works; v7 router: clear
+#           error); a simulator restart in the middle (plain and TLS) and a silent loss of the
 #           router's address for 12 s, both of which it must survive.
 #   boards  the Raspberry Pi Pico W (thumbv6m) and ESP32-C3 (riscv32imc) images: ELF, UF2 and
 #           ESP app image, with their flash/RAM figures.
@@ -36,10 +40,10 @@ apt_install() { # apt_install PACKAGE... (installs those not yet installed)
     [ ${#missing[@]} -eq 0 ] && return 0
     say "apt-get install ${missing[*]}"
     if [ "$APT_UPDATED" = 0 ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -q >/dev/null
         APT_UPDATED=1
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q "${missing[@]}" >/dev/null
 }
 
 WORK="$(mktemp -d /tmp/embassy-ci.XXXXXX)"
@@ -57,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---------------------------------------------------------------------------------------------
-make_pki() { # test certificates (RSA 2048, as RouterOS makes by default) in $WORK/pki
+make_pki() { # test certificates (RSA 2048 as RouterOS makes by default, and one ECDSA P-256) in $WORK/pki
     local d="$WORK/pki"
     [ -f "$d/ca.der" ] && return 0
     mkdir -p "$d"
@@ -69,6 +73,8 @@ make_pki() { # test certificates (RSA 2048, as RouterOS makes by default) in $WO
         openssl x509 -req -in router.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out router.pem -days 3 -extfile leaf.ext 2>/dev/null
         openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 3 -subj "/CN=Some Other CA" 2>/dev/null
         openssl req -x509 -newkey rsa:2048 -nodes -keyout self.key -out self.pem -days 3 -subj "/CN=router.lab" -addext "subjectAltName=DNS:router.lab" 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout router-ec.key -out router-ec.csr -subj "/CN=router.lab" 2>/dev/null
+        openssl x509 -req -in router-ec.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out router-ec.pem -days 3 -extfile leaf.ext 2>/dev/null
         for c in ca other-ca self; do openssl x509 -in "$c.pem" -outform der -out "$c.der"; done
     )
 }
@@ -187,7 +193,8 @@ link_loss_scenario() { # the router's address vanishes for 12 s: silence, no res
 }
 
 host_e2e() {
-    apt_install iproute2 openssl dnsmasq-base
+    # clang/cmake/ninja compile MbedTLS for the host build; libssl-dev is the simulator's TLS.
+    apt_install iproute2 openssl dnsmasq-base clang cmake ninja-build libssl-dev pkg-config
     say "building the simulator (release)"
     (cd "$ROOT" && cargo build --release -q -p routeros-sim)
     say "building the host firmware (release)"
@@ -210,7 +217,7 @@ host_e2e() {
     expect_line plain '^network-up address=192\.168\.69\.2/24$'
     expect_line plain '^connected tls=false$'
     expect_line plain '^logged-in$'
-    expect_line plain '^resource version=7\.[0-9]+ .*board=[^ ]+'
+    expect_line plain '^resource version=7\.[0-9.]+ .*board=[^ ]+'
     expect_line plain '^identity name=.+'
     expect_samples plain 5
     say "plain: ok"
@@ -241,37 +248,97 @@ host_e2e() {
     say "wrong password: rejected as expected"
     stop_sim "$plain_sim"
 
-    # TLS with a CA-signed RSA router certificate.
-    # embedded-tls speaks TLS 1.3 only: it reaches a TLS 1.3 terminator, not api-ssl itself.
-    start_sim tls-sim 8729 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key" --tls-profile terminator-tls13
+    # API-SSL as RouterOS serves it (the simulator's OpenSSL profiles), through MbedTLS.
+    # v7: TLS 1.2 only, ECDHE with AES-GCM; an RSA-2048 router certificate signed by a test CA.
+    start_sim tls-sim 8729 --tls-profile v7 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key"
     local tls_sim=$SIM_PID
     fw tls-ca --tls-ca "$pki/ca.der" --samples 3
     expect_rc tls-ca 0
     expect_line tls-ca '^connected tls=true$'
+    expect_line tls-ca '^tls stack=MbedTls version=1\.2 suite=ECDHE-RSA-AES(128|256)-GCM-SHA(256|384) handshake-ms=[0-9]+$'
     expect_line tls-ca '^identity name=.+'
+    expect_line tls-ca '^tls-heap size=[0-9]+ peak=[0-9]+ in-use=0 failed=0$'
     expect_samples tls-ca 3
-    say "TLS, CA-verified: ok"
+    say "TLS v7 (ECDHE-RSA), CA-verified: ok ($(grep -E '^tls |^tls-heap' "$WORK/tls-ca.out" | tr '\n' ' '))"
     fw sizes-tls --tls-ca "$pki/ca.der" --print-future-sizes
     expect_rc sizes-tls 0
-    expect_line sizes-tls '^future-size Response::next over TlsConnection<TcpSocket>: [0-9]+ bytes$'
-    cat "$WORK/sizes-tls.out"
+    expect_line sizes-tls '^future-size run\(\.\.\.\) whole firmware loop, TLS path included: [0-9]+ bytes$'
     fw tls-wrong-ca --tls-ca "$pki/other-ca.der" --max-failures 1
     expect_rc tls-wrong-ca 2
-    expect_line tls-wrong-ca '^disconnected error="TLS handshake failed: router certificate not trusted'
-    say "TLS, wrong CA: rejected as expected"
+    expect_line tls-wrong-ca '^disconnected error="TLS handshake failed: router certificate not trusted .*not signed by a trusted certificate"$'
+    say "TLS v7, wrong CA: rejected as expected"
     fw tls-wrong-name --tls-ca "$pki/ca.der" --server-name not-the-router.lab --max-failures 1
     expect_rc tls-wrong-name 2
-    expect_line tls-wrong-name '^disconnected error="TLS handshake failed: router certificate not trusted'
-    say "TLS, wrong server name: rejected as expected"
+    expect_line tls-wrong-name '^disconnected error="TLS handshake failed: router certificate not trusted .*name mismatch"$'
+    say "TLS v7, wrong server name: rejected as expected"
+    # A TLS 1.3-only client (embedded-tls) cannot reach a TLS 1.2 router.
+    fw tls13-only-vs-v7 --tls-ca "$pki/ca.der" --tls-stack embedded-tls13 --max-failures 1
+    expect_rc tls13-only-vs-v7 2
+    expect_line tls13-only-vs-v7 '^disconnected error="TLS handshake failed: the router does not speak TLS 1\.3 .*use the MbedTLS stack'
+    say "TLS v7 with the TLS 1.3-only stack: refused with a clear error, as expected"
     stop_sim "$tls_sim"
 
-    # TLS with a self-signed router certificate (what a lab router usually has).
-    start_sim self-sim 8730 --tls-cert "$pki/self.pem" --tls-key "$pki/self.key" --tls-profile terminator-tls13
+    # v7 with an ECDSA P-256 router certificate (ECDHE-ECDSA).
+    start_sim ec-sim 8731 --tls-profile v7 --tls-cert "$pki/router-ec.pem" --tls-key "$pki/router-ec.key"
+    local ec_sim=$SIM_PID
+    fw tls-ec --port 8731 --tls-ca "$pki/ca.der" --samples 2
+    expect_rc tls-ec 0
+    expect_line tls-ec '^tls stack=MbedTls version=1\.2 suite=ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384) handshake-ms=[0-9]+$'
+    expect_samples tls-ec 2
+    say "TLS v7 (ECDHE-ECDSA), CA-verified: ok ($(grep '^tls ' "$WORK/tls-ec.out"))"
+    stop_sim "$ec_sim"
+
+    # v6: DHE-RSA-AES256-GCM-SHA384 with 2048-bit DH.
+    start_sim v6-sim 8732 --tls-profile v6 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key"
+    local v6_sim=$SIM_PID
+    fw tls-v6 --port 8732 --tls-ca "$pki/ca.der" --samples 2
+    expect_rc tls-v6 0
+    expect_line tls-v6 '^tls stack=MbedTls version=1\.2 suite=DHE-RSA-AES256-GCM-SHA384 handshake-ms=[0-9]+$'
+    expect_samples tls-v6 2
+    say "TLS v6 (DHE-RSA), CA-verified: ok ($(grep -E '^tls |^tls-heap' "$WORK/tls-v6.out" | tr '\n' ' '))"
+    stop_sim "$v6_sim"
+
+    # api-ssl without a certificate: anonymous DH only, which MbedTLS does not have.
+    start_sim anon-sim 8733 --tls-anonymous
+    local anon_sim=$SIM_PID
+    fw tls-anon --port 8733 --tls-insecure-skip-verify-for-lab-routers-only --max-failures 1
+    expect_rc tls-anon 2
+    expect_line tls-anon '^disconnected error="TLS handshake failed: the router accepted none of the offered TLS versions and cipher suites \(alert handshake_failure\).*cannot use, because MbedTLS has no ADH suites'
+    say "TLS without a router certificate (ADH only): refused with a clear error, as expected"
+    stop_sim "$anon_sim"
+
+    # A TLS 1.3 terminator in front of the router: embedded-tls (TLS 1.3 only) and MbedTLS.
+    start_sim term-sim 8734 --tls-profile terminator-tls13 --tls-cert "$pki/router.pem" --tls-key "$pki/router.key"
+    local term_sim=$SIM_PID
+    fw term-etls --port 8734 --tls-ca "$pki/ca.der" --tls-stack embedded-tls13 --samples 2
+    expect_rc term-etls 0
+    expect_line term-etls '^tls stack=EmbeddedTls13 version=1\.3 suite=TLS_AES_128_GCM_SHA256 handshake-ms=[0-9]+$'
+    expect_samples term-etls 2
+    fw term-mbedtls --port 8734 --tls-ca "$pki/ca.der" --samples 2
+    expect_rc term-mbedtls 0
+    expect_line term-mbedtls '^tls stack=MbedTls version=1\.3 suite=TLS_AES_(128_GCM_SHA256|256_GCM_SHA384) handshake-ms=[0-9]+$'
+    expect_samples term-mbedtls 2
+    say "TLS 1.3 terminator: embedded-tls ok, MbedTLS ok ($(grep '^tls ' "$WORK/term-etls.out"); $(grep '^tls ' "$WORK/term-mbedtls.out"))"
+    stop_sim "$term_sim"
+
+    # A self-signed router certificate (what a lab router usually has), v7.
+    start_sim self-sim 8730 --tls-profile v7 --tls-cert "$pki/self.pem" --tls-key "$pki/self.key"
     local self_sim=$SIM_PID
     fw self-pinned --port 8730 --tls-pinned "$pki/self.der" --samples 2
     expect_rc self-pinned 0
     expect_samples self-pinned 2
     say "TLS, pinned self-signed certificate: ok"
+    local fp other_fp
+    fp=$(openssl x509 -in "$pki/self.pem" -noout -fingerprint -sha256)
+    other_fp=$(openssl x509 -in "$pki/other-ca.pem" -noout -fingerprint -sha256)
+    fw self-fingerprint --port 8730 --tls-fingerprint "$fp" --samples 2
+    expect_rc self-fingerprint 0
+    expect_samples self-fingerprint 2
+    say "TLS, self-signed certificate pinned by its SHA-256 fingerprint: ok"
+    fw self-wrong-fingerprint --port 8730 --tls-fingerprint "$other_fp" --max-failures 1
+    expect_rc self-wrong-fingerprint 2
+    expect_line self-wrong-fingerprint "^disconnected error=\"TLS handshake failed: router certificate not trusted: its SHA-256 fingerprint ${fp#*=} is not the pinned one\"$"
+    say "TLS, wrong fingerprint: rejected as expected (the error names the router's)"
     fw self-insecure --port 8730 --tls-insecure-skip-verify-for-lab-routers-only --samples 2
     expect_rc self-insecure 0
     expect_samples self-insecure 2
@@ -282,6 +349,11 @@ host_e2e() {
     expect_line self-by-ca 'certificate not trusted'
     say "TLS, self-signed certificate with verification on: rejected as expected"
     stop_sim "$self_sim"
+
+    echo "  TLS handshakes (host build, over the TAP device; ms):"
+    for name in tls-ca tls-ec tls-v6 term-mbedtls term-etls self-fingerprint; do
+        printf '    %-18s %s\n' "$name" "$(grep -h '^tls \|^tls-heap' "$WORK/$name.out" | tr '\n' ' ')"
+    done
 
     # The router goes away in the middle and comes back.
     restart_scenario restart-plain 8728 --
@@ -295,6 +367,7 @@ host_e2e() {
 
 # ---------------------------------------------------------------------------------------------
 checks() {
+    apt_install clang cmake ninja-build
     say "fmt, clippy, tests and docs of app/ and host/"
     for crate in app host; do
         (
@@ -304,7 +377,9 @@ checks() {
             RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps
         )
     done
-    (cd "$HERE/app" && cargo clippy -q --features log -- -D warnings && cargo test -q 2>&1 | grep -E "^test result")
+    (cd "$HERE/app" && cargo clippy -q --features log,embedded-tls --all-targets -- -D warnings &&
+        cargo test -q 2>&1 | grep -E "^test result" &&
+        cargo test -q --features embedded-tls 2>&1 | grep -E "^test result")
     (cd "$HERE/host" && cargo test -q 2>&1 | grep -E "^test result")
     for crate in rp2040 esp32c3 size-probe; do (cd "$HERE/$crate" && cargo fmt --check); done
 }

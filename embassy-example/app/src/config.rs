@@ -15,22 +15,31 @@ pub const CLIENT_TX: usize = 512;
 pub const TCP_RX: usize = 4096;
 /// TCP send buffer of the router connection.
 pub const TCP_TX: usize = 2048;
-/// TLS record read buffer: the largest TLS 1.3 record (16 KiB of data plus overhead).
-/// A server may send records up to this size, so it cannot safely be smaller.
+/// The heap MbedTLS allocates from (see [`crate::tls::heap`]): its two record buffers (a
+/// record of up to 16 KiB of data each way, as TLS allows a router to send whatever its
+/// replies need: RouterOS words reach 64 KiB and come in full-size records), the parsed
+/// certificates and the handshake's arithmetic. Measured peak: see the README.
+pub const TLS_HEAP: usize = 64 * 1024;
+/// `embedded-tls` record read buffer: the largest TLS 1.3 record (16 KiB of data plus
+/// overhead). A server may send records up to this size, so it cannot safely be smaller.
+#[cfg(feature = "embedded-tls")]
 pub const TLS_READ_RECORD: usize = 16_640;
-/// TLS record write buffer: commands are small; it must also hold the ClientHello.
+/// `embedded-tls` record write buffer: commands are small; it must also hold the ClientHello.
+#[cfg(feature = "embedded-tls")]
 pub const TLS_WRITE_RECORD: usize = 2048;
-/// Bytes of the server's certificate chain kept until its signature is checked.
+/// `embedded-tls`: bytes of the server's certificate chain kept until its signature is checked.
+#[cfg(feature = "embedded-tls")]
 pub const TLS_CERT_CHAIN: usize = 4096;
-/// Heap the boards set aside for RSA signature checks (the `rsa` crate allocates).
-/// Nothing else in the firmware allocates.
+/// `embedded-tls` checks RSA signatures with the `rsa` crate, which allocates from the global
+/// allocator: a firmware enabling that stack gives it a heap of this size.
+#[cfg(feature = "embedded-tls")]
 pub const RSA_HEAP: usize = 32 * 1024;
 /// Sockets the network stack has room for: the router connection and the DHCP client.
 pub const STACK_SOCKETS: usize = 3;
 
 /// Longest wait for the TCP handshake.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest wait for the TLS handshake (RSA on a 133 MHz Cortex-M0+ takes a while).
+/// Longest wait for the TLS handshake (RSA and 2048-bit DH on a 133 MHz Cortex-M0+ take a while).
 pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest wait for the login and for each of the status commands.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,9 +63,11 @@ pub struct Buffers {
     pub tcp_rx: [u8; TCP_RX],
     /// TCP send buffer.
     pub tcp_tx: [u8; TCP_TX],
-    /// TLS record read buffer (unused on plain connections).
+    /// `embedded-tls` record read buffer (unused on plain and MbedTLS connections).
+    #[cfg(feature = "embedded-tls")]
     pub tls_read: [u8; TLS_READ_RECORD],
-    /// TLS record write buffer (unused on plain connections).
+    /// `embedded-tls` record write buffer (unused on plain and MbedTLS connections).
+    #[cfg(feature = "embedded-tls")]
     pub tls_write: [u8; TLS_WRITE_RECORD],
     /// RouterOS client receive buffer.
     pub client_rx: [u8; CLIENT_RX],
@@ -70,7 +81,9 @@ impl Buffers {
         Self {
             tcp_rx: [0; TCP_RX],
             tcp_tx: [0; TCP_TX],
+            #[cfg(feature = "embedded-tls")]
             tls_read: [0; TLS_READ_RECORD],
+            #[cfg(feature = "embedded-tls")]
             tls_write: [0; TLS_WRITE_RECORD],
             client_rx: [0; CLIENT_RX],
             client_tx: [0; CLIENT_TX],

@@ -1,7 +1,6 @@
 //! Why a connection to the router ended.
 
 use embassy_net::tcp::ConnectError;
-use embedded_tls::TlsError;
 
 /// What went wrong with one connection attempt or session. Every variant leads to a
 /// reconnect with backoff.
@@ -31,26 +30,48 @@ pub enum TlsFailure {
     /// The router's certificate did not verify against the configured CA or pinned
     /// certificate, or does not name the configured server name.
     CertificateNotTrusted(TlsErrorCode),
+    /// The router's certificate is not the one whose fingerprint is pinned.
+    FingerprintMismatch {
+        /// The SHA-256 fingerprint of the certificate the router presented.
+        seen: [u8; 32],
+    },
+    /// Fingerprint pinning saw no certificate: the router did not send one in clear
+    /// (TLS 1.3 encrypts it; fingerprint pinning needs TLS 1.2).
+    NoCertificateSeen,
     /// The router's handshake signature did not verify, or uses an unsupported scheme.
     BadSignature(TlsErrorCode),
-    /// The router ended the handshake with an alert (for example: it speaks only TLS 1.2,
-    /// which this TLS stack does not).
+    /// The router accepted none of the offered TLS versions and cipher suites. This is what a
+    /// RouterOS api-ssl without a certificate does: it offers only anonymous Diffie-Hellman
+    /// (ADH) suites, which neither TLS stack here implements.
+    NoCommonCipherSuite(TlsErrorCode),
+    /// The TLS 1.3-only stack met a router that does not speak TLS 1.3 (RouterOS api-ssl speaks
+    /// TLS 1.2 at most).
+    RouterWithoutTls13(TlsErrorCode),
+    /// The router ended the handshake with another alert.
     AlertFromRouter(TlsErrorCode),
-    /// Any other TLS failure (transport error, malformed record, buffer too small).
+    /// The configured CA or pinned certificate could not be parsed.
+    TrustAnchorUnreadable(TlsErrorCode),
+    /// The TLS heap ([`crate::config::TLS_HEAP`]) ran out.
+    OutOfMemory(TlsErrorCode),
+    /// The settings ask for something the chosen TLS stack cannot do.
+    Unsupported(&'static str),
+    /// Any other TLS failure (transport error, malformed record, timeout inside TLS).
     Other(TlsErrorCode),
 }
 
-/// A copy of [`embedded_tls::TlsError`] that is `Clone` and comparable.
+/// A short text naming a TLS library error (an error code, alert or verification flags);
+/// `Clone` and comparable, cut at 64 bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct TlsErrorCode(pub heapless::String<48>);
+pub struct TlsErrorCode(pub heapless::String<64>);
 
 impl TlsErrorCode {
-    fn of(e: &TlsError) -> Self {
+    /// Formats `args`, cut at the capacity.
+    pub fn new(args: core::fmt::Arguments<'_>) -> Self {
         use core::fmt::Write;
         let mut s = heapless::String::new();
         // Truncation of a long name is fine: the text is diagnostic only.
-        let _ = write!(Truncate(&mut s), "{e:?}");
+        let _ = Truncate(&mut s).write_fmt(args);
         Self(s)
     }
 }
@@ -68,9 +89,11 @@ impl<const N: usize> core::fmt::Write for Truncate<'_, N> {
     }
 }
 
-impl From<&TlsError> for TlsFailure {
-    fn from(e: &TlsError) -> Self {
-        let code = TlsErrorCode::of(e);
+#[cfg(feature = "embedded-tls")]
+impl From<&embedded_tls::TlsError> for TlsFailure {
+    fn from(e: &embedded_tls::TlsError) -> Self {
+        use embedded_tls::{alert::AlertDescription, TlsError};
+        let code = TlsErrorCode::new(format_args!("{e:?}"));
         match e {
             TlsError::InvalidCertificate
             | TlsError::InvalidCertificateEntry
@@ -78,6 +101,10 @@ impl From<&TlsError> for TlsFailure {
             TlsError::InvalidSignature | TlsError::InvalidSignatureScheme => {
                 Self::BadSignature(code)
             }
+            TlsError::HandshakeAborted(
+                _,
+                AlertDescription::ProtocolVersion | AlertDescription::HandshakeFailure,
+            ) => Self::RouterWithoutTls13(code),
             TlsError::HandshakeAborted(..) => Self::AlertFromRouter(code),
             _ => Self::Other(code),
         }
@@ -98,12 +125,33 @@ impl core::fmt::Display for TlsFailure {
                 "router certificate not trusted (not signed by the configured CA/pinned certificate, or wrong server name): {}",
                 c.0
             ),
+            Self::FingerprintMismatch { seen } => {
+                f.write_str("router certificate not trusted: its SHA-256 fingerprint ")?;
+                crate::settings::fmt_fingerprint(seen, f)?;
+                f.write_str(" is not the pinned one")
+            }
+            Self::NoCertificateSeen => f.write_str(
+                "router certificate not trusted: no certificate seen to compare with the pinned fingerprint (fingerprint pinning needs TLS 1.2)",
+            ),
             Self::BadSignature(c) => write!(f, "router handshake signature rejected: {}", c.0),
-            Self::AlertFromRouter(c) => write!(
+            Self::NoCommonCipherSuite(c) => write!(
                 f,
-                "router aborted the TLS handshake (does it offer TLS 1.3?): {}",
+                "the router accepted none of the offered TLS versions and cipher suites ({}); a RouterOS api-ssl without a certificate offers only anonymous Diffie-Hellman (ADH), which this device cannot use, because MbedTLS has no ADH suites: give the router a certificate",
                 c.0
             ),
+            Self::RouterWithoutTls13(c) => write!(
+                f,
+                "the router does not speak TLS 1.3 ({}): RouterOS api-ssl speaks TLS 1.2 at most; use the MbedTLS stack (embedded-tls reaches only TLS 1.3 terminators)",
+                c.0
+            ),
+            Self::AlertFromRouter(c) => write!(f, "router aborted the TLS handshake: {}", c.0),
+            Self::TrustAnchorUnreadable(c) => write!(
+                f,
+                "the configured CA/pinned certificate is not a readable DER certificate: {}",
+                c.0
+            ),
+            Self::OutOfMemory(c) => write!(f, "TLS heap exhausted ({}): raise TLS_HEAP", c.0),
+            Self::Unsupported(what) => write!(f, "not supported: {what}"),
             Self::Other(c) => write!(f, "TLS failure: {}", c.0),
         }
     }

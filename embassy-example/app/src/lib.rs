@@ -5,7 +5,8 @@
 //!        │ embassy_net::Stack, Buffers (static), RNG, RouterSettings
 //!        ▼
 //!  runner::run ── reconnect loop with backoff
-//!        │ TcpSocket  ──or──  TlsConnection<TcpSocket> (embedded-tls, TLS 1.3)
+//!        │ TcpSocket  ──or──  mbedtls_rs::Session<TcpSocket> (TLS 1.2/1.3)
+//!        │            ──or──  TlsConnection<TcpSocket> (embedded-tls, TLS 1.3 only; feature)
 //!        ▼
 //!  monitor::session<T: embedded_io_async::Read + Write>
 //!        │ routeros_core::Client: login, /system/resource, /system/identity,
@@ -13,12 +14,12 @@
 //!  log/defmt lines + Observer events
 //! ```
 //!
-//! The crate is `no_std` and allocation-free except for one thing: embedded-tls checks RSA
-//! signatures with the `rsa` crate, which allocates; the firmware provides a small fixed
-//! heap ([`config::RSA_HEAP`]) for it.
+//! The crate is `no_std` and does not allocate, with one fenced exception: MbedTLS allocates
+//! from its own fixed region ([`tls::heap`], [`config::TLS_HEAP`] bytes of `.bss`). (With the
+//! optional `embedded-tls` stack, its RSA checks use the global allocator instead.)
 #![no_std]
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 #[macro_use]
 mod fmt;
@@ -37,9 +38,13 @@ pub use config::Buffers;
 pub use error::{AppError, TlsFailure};
 pub use monitor::{Event, Flow, Identity, Observer, Resource, Sample, SessionEnd};
 pub use runner::{run, run_with_clock, Backoff};
-pub use settings::{RouterSettings, TlsSettings, TlsVerify, PLAIN_PORT, TLS_PORT};
+pub use settings::{RouterSettings, TlsSettings, TlsStack, TlsVerify, PLAIN_PORT, TLS_PORT};
+pub use tls::TlsInfo;
 
-/// The TLS crate, re-exported so mains can name its clock trait.
+/// The TLS 1.3-only crate, re-exported so mains can name its clock trait.
+#[cfg(feature = "embedded-tls")]
 pub use embedded_tls;
+/// The MbedTLS crate.
+pub use mbedtls_rs;
 /// The RouterOS client crate, re-exported for the per-target mains.
 pub use routeros_core;

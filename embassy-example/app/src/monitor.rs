@@ -127,6 +127,8 @@ pub enum Event<'a> {
         /// Whether the connection runs TLS.
         tls: bool,
     },
+    /// The TLS handshake finished (right after [`Event::Connected`] with `tls: true`).
+    TlsEstablished(crate::tls::TlsInfo),
     /// Logged in.
     LoggedIn,
     /// Logged in again after the connection had been lost.

@@ -4,16 +4,15 @@
 use embassy_net::tcp::TcpSocket;
 use embassy_net::Stack;
 use embassy_time::{with_timeout, Duration, Timer};
-use embedded_tls::{CryptoRngCore, NoClock, TlsClock, TlsConfig, TlsConnection, TlsContext};
+use rand_core::{CryptoRng, RngCore};
 
 use crate::config::{
     Buffers, BACKOFF_MAX, BACKOFF_MIN, CONNECT_TIMEOUT, TCP_KEEP_ALIVE, TCP_TIMEOUT,
-    TLS_HANDSHAKE_TIMEOUT,
 };
-use crate::error::{AppError, TlsFailure};
+use crate::error::AppError;
 use crate::monitor::{session, Event, Flow, Observer, Progress, SessionEnd};
-use crate::settings::RouterSettings;
-use crate::tls::{CipherSuite, Provider};
+use crate::settings::{RouterSettings, TlsStack};
+use crate::tls::mbed;
 
 /// Exponential backoff between reconnect attempts.
 ///
@@ -63,10 +62,26 @@ impl Backoff {
     }
 }
 
+/// A clock for certificate validity dates of the `embedded-tls` stack (MbedTLS here checks
+/// no dates: the boards have no real-time clock).
+#[cfg(feature = "embedded-tls")]
+pub use embedded_tls::TlsClock as Clock;
+/// Without `embedded-tls` no clock is used: a placeholder trait.
+#[cfg(not(feature = "embedded-tls"))]
+pub trait Clock {}
+/// No clock: validity dates are not checked.
+#[cfg(feature = "embedded-tls")]
+pub use embedded_tls::NoClock;
+/// No clock: validity dates are not checked.
+#[cfg(not(feature = "embedded-tls"))]
+pub struct NoClock;
+#[cfg(not(feature = "embedded-tls"))]
+impl Clock for NoClock {}
+
 /// Runs until the sample limit is reached or the observer stops; without a limit, forever.
 /// TLS certificates are checked without a clock (validity dates are not checked); use
 /// [`run_with_clock`] where the time is known.
-pub async fn run<R: CryptoRngCore, O: Observer>(
+pub async fn run<R: RngCore + CryptoRng + Send, O: Observer>(
     stack: Stack<'_>,
     buffers: &mut Buffers,
     settings: &RouterSettings<'_>,
@@ -76,8 +91,8 @@ pub async fn run<R: CryptoRngCore, O: Observer>(
     run_with_clock::<NoClock, R, O>(stack, buffers, settings, rng, observer).await
 }
 
-/// [`run`] with a clock `C` for certificate validity checks.
-pub async fn run_with_clock<C: TlsClock, R: CryptoRngCore, O: Observer>(
+/// [`run`] with a clock `C` for the certificate validity checks of the `embedded-tls` stack.
+pub async fn run_with_clock<C: Clock, R: RngCore + CryptoRng + Send, O: Observer>(
     stack: Stack<'_>,
     buffers: &mut Buffers,
     settings: &RouterSettings<'_>,
@@ -139,8 +154,13 @@ pub async fn run_with_clock<C: TlsClock, R: CryptoRngCore, O: Observer>(
     }
 }
 
-/// One connection: TCP, optional TLS, then a session.
-async fn connection<C: TlsClock, R: CryptoRngCore, O: Observer>(
+/// One connection: TCP, optional TLS, then a session. (`C` is used by the `embedded-tls`
+/// stack only.)
+#[cfg_attr(
+    not(feature = "embedded-tls"),
+    allow(clippy::extra_unused_type_parameters)
+)]
+async fn connection<C: Clock, R: RngCore + CryptoRng + Send, O: Observer>(
     stack: Stack<'_>,
     buffers: &mut Buffers,
     settings: &RouterSettings<'_>,
@@ -148,7 +168,17 @@ async fn connection<C: TlsClock, R: CryptoRngCore, O: Observer>(
     observer: &mut O,
     progress: &mut Progress,
 ) -> Result<SessionEnd, AppError> {
-    let mut socket = TcpSocket::new(stack, &mut buffers.tcp_rx, &mut buffers.tcp_tx);
+    let Buffers {
+        tcp_rx,
+        tcp_tx,
+        client_rx,
+        client_tx,
+        #[cfg(feature = "embedded-tls")]
+        tls_read,
+        #[cfg(feature = "embedded-tls")]
+        tls_write,
+    } = buffers;
+    let mut socket = TcpSocket::new(stack, tcp_rx, tcp_tx);
     socket.set_timeout(Some(TCP_TIMEOUT));
     socket.set_keep_alive(Some(TCP_KEEP_ALIVE));
     let connected = with_timeout(
@@ -166,8 +196,8 @@ async fn connection<C: TlsClock, R: CryptoRngCore, O: Observer>(
                 }
                 session(
                     &mut socket,
-                    &mut buffers.client_rx,
-                    &mut buffers.client_tx,
+                    client_rx,
+                    client_tx,
                     settings,
                     observer,
                     progress,
@@ -175,38 +205,42 @@ async fn connection<C: TlsClock, R: CryptoRngCore, O: Observer>(
                 .await
             }
             Some(tls) => {
-                let mut conn: TlsConnection<'_, _, CipherSuite> =
-                    TlsConnection::new(&mut socket, &mut buffers.tls_read, &mut buffers.tls_write);
-                // With the `rsa` feature of embedded-tls, `TlsConfig::new` already offers
-                // the RSA signature schemes (`enable_rsa_signatures`) that RouterOS
-                // certificates need.
-                let config = TlsConfig::new().with_server_name(tls.server_name);
                 if !tls.verify.verifies() {
                     warn!("TLS certificate verification is OFF (lab routers only)");
                 }
-                let provider: Provider<'_, _, C> = Provider::new(&mut *rng, tls.verify);
-                match with_timeout(
-                    TLS_HANDSHAKE_TIMEOUT,
-                    conn.open(TlsContext::new(&config, provider)),
-                )
-                .await
-                {
-                    Err(_) => Err(AppError::TlsTimeout),
-                    Ok(Err(e)) => Err(AppError::Tls(TlsFailure::from(&e))),
-                    Ok(Ok(())) => {
-                        info!("TLS 1.3 session established with {}", tls.server_name);
-                        if observer.event(&Event::Connected { tls: true }) == Flow::Stop {
-                            return Ok(SessionEnd::Stopped);
-                        }
-                        session(
-                            &mut conn,
-                            &mut buffers.client_rx,
-                            &mut buffers.client_tx,
+                match tls.stack {
+                    TlsStack::MbedTls => {
+                        mbed::connection(
+                            &mut socket,
+                            tls,
+                            rng,
+                            client_rx,
+                            client_tx,
                             settings,
                             observer,
                             progress,
                         )
                         .await
+                    }
+                    #[cfg(feature = "embedded-tls")]
+                    TlsStack::EmbeddedTls13 => {
+                        crate::tls::tls13::connection::<C, _, _, _>(
+                            &mut socket,
+                            tls,
+                            rng,
+                            (tls_read, tls_write),
+                            (client_rx, client_tx),
+                            settings,
+                            observer,
+                            progress,
+                        )
+                        .await
+                    }
+                    #[cfg(not(feature = "embedded-tls"))]
+                    TlsStack::EmbeddedTls13 => {
+                        Err(AppError::Tls(crate::error::TlsFailure::Unsupported(
+                            "the embedded-tls stack (build with the `embedded-tls` feature)",
+                        )))
                     }
                 }
             }

@@ -393,16 +393,42 @@ fn rows_without_rates_are_skipped() {
 #[test]
 fn debug_output_never_shows_the_password() {
     let mut s = settings(None);
-    s.tls = Some(TlsSettings {
-        server_name: "router.lab",
-        verify: TlsVerify::CaCertificate(&[0x30, 0x82]),
-    });
+    s.tls = Some(TlsSettings::new(
+        "router.lab",
+        TlsVerify::CaCertificate(&[0x30, 0x82]),
+    ));
     let text = std::format!("{s:?}");
     assert!(!text.contains("s3cret"), "{text}");
     assert!(text.contains("<redacted>"));
     assert!(text.contains("CaCertificate(2 bytes)"));
+    assert!(text.contains("MbedTls"), "{text}");
+    let mut fp = [0u8; 32];
+    fp[0] = 0xAB;
+    let text = std::format!("{:?}", TlsVerify::PinnedFingerprint(fp));
+    assert!(
+        text.starts_with("PinnedFingerprint(sha256 AB:00:"),
+        "{text}"
+    );
 }
 
+#[test]
+fn fingerprint_mismatch_names_what_the_router_sent() {
+    let mut seen = [0u8; 32];
+    seen[31] = 0x5C;
+    let text = std::format!(
+        "{}",
+        AppError::Tls(TlsFailure::FingerprintMismatch { seen })
+    );
+    assert!(
+        text.starts_with(
+            "TLS handshake failed: router certificate not trusted: its SHA-256 fingerprint 00:00:"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(":5C is not the pinned one"), "{text}");
+}
+
+#[cfg(feature = "embedded-tls")]
 #[test]
 fn tls_errors_are_sorted_for_a_clear_message() {
     use embedded_tls::TlsError;
@@ -420,4 +446,12 @@ fn tls_errors_are_sorted_for_a_clear_message() {
     ));
     assert!(!TlsVerify::InsecureSkipVerificationForLabRoutersOnly.verifies());
     assert!(TlsVerify::PinnedSelfSigned(&[]).verifies());
+    // A TLS 1.2 router refuses a TLS 1.3-only ClientHello with protocol_version.
+    let old_router = TlsFailure::from(&TlsError::HandshakeAborted(
+        embedded_tls::alert::AlertLevel::Fatal,
+        embedded_tls::alert::AlertDescription::ProtocolVersion,
+    ));
+    assert!(matches!(old_router, TlsFailure::RouterWithoutTls13(_)));
+    let text = std::format!("{old_router}");
+    assert!(text.contains("does not speak TLS 1.3"), "{text}");
 }

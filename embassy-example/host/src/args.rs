@@ -13,9 +13,14 @@ usage: routeros-monitor-host --router IP [options]
   --interface NAME      interface to monitor (default ether1)
   --tls-ca FILE         TLS, trusting this CA certificate (DER)
   --tls-pinned FILE     TLS, trusting only this self-signed router certificate (DER)
+  --tls-fingerprint SHA256
+                        TLS, trusting only the certificate with this SHA-256 fingerprint
+                        (64 hex digits, colons allowed; TLS 1.2, MbedTLS stack)
   --tls-insecure-skip-verify-for-lab-routers-only
                         TLS without certificate verification (lab routers only)
   --server-name NAME    TLS server name to expect in the certificate (default router.lab)
+  --tls-stack NAME      mbedtls (default: TLS 1.2 and 1.3) or embedded-tls13 (TLS 1.3 only,
+                        for TLS 1.3 terminators)
   --samples N           exit 0 after N traffic samples in total
   --max-failures N      exit 2 after N consecutive failed connection attempts
   --print-future-sizes  connect, print the sizes of the client's futures, exit
@@ -30,6 +35,8 @@ pub enum Verify {
     Ca(String),
     /// TLS, verified against the router's pinned self-signed certificate file.
     Pinned(String),
+    /// TLS, verified against a pinned SHA-256 certificate fingerprint.
+    Fingerprint([u8; 32]),
     /// TLS without verification.
     Insecure,
 }
@@ -47,6 +54,7 @@ pub struct Args {
     pub interface: String,
     pub verify: Verify,
     pub server_name: String,
+    pub stack: routeros_embassy_app::TlsStack,
     pub samples: Option<u32>,
     pub max_failures: Option<u32>,
     pub print_future_sizes: bool,
@@ -67,6 +75,7 @@ impl Args {
             interface: "ether1".into(),
             verify: Verify::Plain,
             server_name: "router.lab".into(),
+            stack: routeros_embassy_app::TlsStack::MbedTls,
             samples: None,
             max_failures: None,
             print_future_sizes: false,
@@ -80,7 +89,7 @@ impl Args {
             };
             let mut set_verify = |v: Verify| -> Result<(), String> {
                 if args.verify != Verify::Plain {
-                    return Err("choose one of --tls-ca, --tls-pinned, --tls-insecure-...".into());
+                    return Err("choose one of --tls-ca, --tls-pinned, --tls-fingerprint, --tls-insecure-...".into());
                 }
                 args.verify = v;
                 Ok(())
@@ -99,6 +108,24 @@ impl Args {
                 "--interface" => args.interface = value("--interface")?,
                 "--tls-ca" => set_verify(Verify::Ca(value("--tls-ca")?))?,
                 "--tls-pinned" => set_verify(Verify::Pinned(value("--tls-pinned")?))?,
+                "--tls-fingerprint" => {
+                    let v = value("--tls-fingerprint")?;
+                    let fp = routeros_embassy_app::settings::parse_fingerprint(&v).ok_or(
+                        "--tls-fingerprint needs 64 hex digits (colons allowed)".to_string(),
+                    )?;
+                    set_verify(Verify::Fingerprint(fp))?
+                }
+                "--tls-stack" => {
+                    args.stack = match value("--tls-stack")?.as_str() {
+                        "mbedtls" => routeros_embassy_app::TlsStack::MbedTls,
+                        "embedded-tls13" => routeros_embassy_app::TlsStack::EmbeddedTls13,
+                        other => {
+                            return Err(format!(
+                                "--tls-stack {other:?}: use mbedtls or embedded-tls13"
+                            ))
+                        }
+                    }
+                }
                 "--tls-insecure-skip-verify-for-lab-routers-only" => set_verify(Verify::Insecure)?,
                 "--server-name" => args.server_name = value("--server-name")?,
                 "--samples" => args.samples = Some(number("--samples", value("--samples")?)?),
@@ -154,5 +181,19 @@ mod tests {
         assert!(parse(&["--router", "x", "--samples", "many"]).is_err());
         assert!(parse(&["--router", "x", "--tls-ca", "a", "--tls-pinned", "b"]).is_err());
         assert!(parse(&["--router", "x", "--bogus"]).is_err());
+        assert!(parse(&["--router", "x", "--tls-fingerprint", "AB:CD"]).is_err());
+        assert!(parse(&["--router", "x", "--tls-stack", "openssl"]).is_err());
+        let fp = "AB".repeat(32);
+        let a = parse(&[
+            "--router",
+            "x",
+            "--tls-fingerprint",
+            &fp,
+            "--tls-stack",
+            "embedded-tls13",
+        ])
+        .unwrap();
+        assert_eq!(a.verify, Verify::Fingerprint([0xAB; 32]));
+        assert_eq!(a.stack, routeros_embassy_app::TlsStack::EmbeddedTls13);
     }
 }

@@ -14,6 +14,7 @@ use rand_core::{OsRng, RngCore};
 use routeros_embassy_app::config::STACK_SOCKETS;
 use routeros_embassy_app::embedded_tls::TlsClock;
 use routeros_embassy_app::settings::parse_ipv4;
+use routeros_embassy_app::tls::heap;
 use routeros_embassy_app::{
     run_with_clock, Buffers, Event, Flow, Observer, RouterSettings, TlsSettings, TlsVerify,
     PLAIN_PORT, TLS_PORT,
@@ -66,6 +67,13 @@ impl Observer for PrintingObserver {
             Event::NetworkUp { address } => println!("network-up address={address}"),
             Event::Connecting { attempt } => println!("connecting attempt={attempt}"),
             Event::Connected { tls } => println!("connected tls={tls}"),
+            Event::TlsEstablished(info) => println!(
+                "tls stack={:?} version={} suite={} handshake-ms={}",
+                info.stack,
+                info.version,
+                info.suite_name(),
+                info.handshake_ms
+            ),
             Event::LoggedIn => println!("logged-in"),
             Event::Reconnected { failures } => println!("reconnected failures={failures}"),
             Event::Resource(r) => println!(
@@ -154,11 +162,13 @@ async fn real_main(spawner: Spawner) -> Result<u8, String> {
         Verify::Plain => None,
         Verify::Ca(_) => Some(TlsVerify::CaCertificate(anchor)),
         Verify::Pinned(_) => Some(TlsVerify::PinnedSelfSigned(anchor)),
+        Verify::Fingerprint(fp) => Some(TlsVerify::PinnedFingerprint(fp)),
         Verify::Insecure => Some(TlsVerify::InsecureSkipVerificationForLabRoutersOnly),
     }
     .map(|verify| TlsSettings {
         server_name: &args.server_name,
         verify,
+        stack: args.stack,
     });
     let settings = RouterSettings {
         address: parse_ipv4(&args.router).ok_or("--router is not an IPv4 address")?,
@@ -209,6 +219,13 @@ async fn real_main(spawner: Spawner) -> Result<u8, String> {
     };
     let mut rng = OsRng;
     run_with_clock::<SystemClock, _, _>(stack, buffers, &settings, &mut rng, &mut observer).await;
+    if settings.tls.is_some() {
+        let h = heap::stats();
+        println!(
+            "tls-heap size={} peak={} in-use={} failed={}",
+            h.size, h.peak, h.in_use, h.failed
+        );
+    }
     if observer.gave_up {
         Ok(exit::GAVE_UP)
     } else {
