@@ -36,7 +36,8 @@ pub enum Error {
     Fatal(Message),
     /// Login was refused (wrong user name or password).
     AuthFailed(Message),
-    /// The caller's deadline passed.
+    /// The caller's deadline passed, or a keepalive probe went unanswered: the peer is gone
+    /// (see [`keepalive`](crate::keepalive)).
     Timeout,
     /// The connection was closed by the peer.
     Closed,
