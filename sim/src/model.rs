@@ -390,7 +390,7 @@ impl Db {
 
 /// Runs an `on_write` hook on a sample row, which needs no database.
 fn hook_on_sample(
-    hook: fn(&Db, &mut Row, &[&Row]) -> Result<(), crate::menus::HookError>,
+    hook: crate::menus::OnWrite,
     row: &mut Row,
 ) -> Result<(), crate::menus::HookError> {
     let empty = Db {

@@ -126,12 +126,15 @@ pub const fn grows(prop: &'static str, per_second: u64, when: Option<&'static st
 /// A trap from a hook: category and message.
 pub type HookError = (Option<u8>, String);
 
+/// An `on_write` hook: `(database, the changed row, the menu's other rows)`.
+pub type OnWrite = fn(db: &Db, row: &mut Row, others: &[&Row]) -> Result<(), HookError>;
+
 /// Code beside a table, for what a table cannot say.
 #[derive(Clone, Copy, Default)]
 pub struct Hooks {
     /// After `add` or `set` changed a row: derive properties, or refuse the change.
     /// `others` are the other rows of the menu.
-    pub on_write: Option<fn(db: &Db, row: &mut Row, others: &[&Row]) -> Result<(), HookError>>,
+    pub on_write: Option<OnWrite>,
     /// At print: fill in values computed from the clock or from other menus.
     pub live: Option<fn(db: &Db, index: usize, row: &mut Row)>,
     /// The reply rows of the menu's `monitor` command for one item.
