@@ -1,10 +1,10 @@
 //! The connection's task: logs in, then runs every command and stream as a future of its
-//! own over the core's multiplexing client, probes an idle router (keepalive), and settles
-//! everything when the connection ends.
+//! own ([`crate::jobs`]) over the core's multiplexing client, probes an idle router
+//! (keepalive), and settles everything when the connection ends.
 
 use std::cell::RefCell;
 use std::future::{pending, poll_fn, Future};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
@@ -14,13 +14,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::connection::{closed_by_close, Job, Shared, Waiter};
 use crate::error::{ErrorType, Failure};
-use crate::gate::{Ticket, Use};
 use crate::inbound::Inbound;
-use crate::js::{parse_json, Resolver};
-use crate::json::{push_row, RowsJson};
+use crate::jobs::{run_command, run_stream};
 use crate::options::Options;
+use crate::outcome::{for_later_calls, login_failure, lost};
 use crate::pipe::{Pipe, PipeReader, PipeWriter};
-use crate::stream::{finish_stream, StreamState, StreamStatus};
 use crate::timer::{remaining, sleep_idle, with_timeout, with_timeout_idle};
 use crate::{SLOTS, SLOT_BYTES};
 
@@ -28,7 +26,7 @@ use crate::{SLOTS, SLOT_BYTES};
 /// for the keepalive probe.
 const MUX_SLOTS: usize = SLOTS + 1;
 
-type WasmMux<'b> = Mux<'b, PipeReader, PipeWriter, (), MUX_SLOTS, SLOT_BYTES>;
+pub(crate) type WasmMux<'b> = Mux<'b, PipeReader, PipeWriter, (), MUX_SLOTS, SLOT_BYTES>;
 
 /// The command a keepalive sends: cheap, answered by every RouterOS version.
 const PROBE: [&str; 2] = ["/system/identity/print", "=.proplist=name"];
@@ -60,10 +58,10 @@ impl LoginSignal {
 }
 
 /// What every job of one connection works with.
-struct Ctx<'a, 'b> {
-    mux: &'a WasmMux<'b>,
-    shared: &'a RefCell<Shared>,
-    inbound: &'a RefCell<Inbound>,
+pub(crate) struct Ctx<'a, 'b> {
+    pub(crate) mux: &'a WasmMux<'b>,
+    pub(crate) shared: &'a RefCell<Shared>,
+    pub(crate) inbound: &'a RefCell<Inbound>,
 }
 
 type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Failure>> + 'a>>;
@@ -224,387 +222,6 @@ pub(crate) async fn drive(
         waiter.resolve(&reason_js);
     }
 }
-
-/// The error calls made after the connection ended get: the one that ended it, except that
-/// a time limit that ran out (which says nothing about the later call) becomes `closed` with
-/// the timeout as its cause.
-fn for_later_calls(failure: &Failure) -> Failure {
-    if failure.kind == ErrorType::Timeout {
-        Failure::new(
-            ErrorType::Closed,
-            format!("connection closed: {}", failure.message),
-        )
-        .with_cause(failure.clone())
-    } else {
-        failure.clone()
-    }
-}
-
-/// Why the login did not succeed. A transport that closed (or went silent) after sending
-/// bytes that are not an API reply is a server that does not speak the API (`protocol`); one
-/// that closed without sending anything is a bridge that could not reach its router, or a
-/// router refusing API connections (`connect_failed`).
-fn login_failure(error: Option<&Error>, inbound: &RefCell<Inbound>) -> Failure {
-    let inbound = inbound.borrow();
-    let transport_gone = matches!(error, None | Some(Error::Closed | Error::Io(_)));
-    if !transport_gone {
-        return Failure::from_core(error.unwrap_or(&Error::Closed), inbound.close_reason());
-    }
-    if let Some(fatal) = inbound.unread_fatal() {
-        return Failure::from_core(&fatal, None);
-    }
-    let received = inbound.received();
-    if received > 0 {
-        let then = if error.is_some() { ", then closed" } else { "" };
-        return Failure::new(
-            ErrorType::Protocol,
-            format!(
-                "the server does not speak the RouterOS API: it answered the login with {received} \
-                 bytes that are not an API reply (\"{}\"){then}",
-                inbound.head_escaped()
-            ),
-        );
-    }
-    match error {
-        None => Failure::new(ErrorType::Timeout, "timed out while logging in"),
-        Some(_) => {
-            let how = inbound
-                .close_reason()
-                .map(|r| format!(" ({})", crate::error::escape_text(r)))
-                .unwrap_or_default();
-            Failure::new(
-                ErrorType::ConnectFailed,
-                format!(
-                    "the connection closed before the router answered the login{how}: a bridge \
-                     that cannot reach its router, or a router that refuses API connections \
-                     from this address"
-                ),
-            )
-        }
-    }
-}
-
-/// The failure that ends the connection after `error`: a `!fatal` the router sent before
-/// closing (still unread when nobody was reading) counts as `fatal`.
-fn lost(error: &Error, inbound: &RefCell<Inbound>) -> Failure {
-    let inbound = inbound.borrow();
-    if matches!(error, Error::Closed | Error::Io(_)) {
-        if let Some(fatal) = inbound.unread_fatal() {
-            return Failure::from_core(&fatal, None);
-        }
-    }
-    Failure::from_core(error, inbound.close_reason())
-}
-
-fn timed_out(ms: Option<f64>) -> Failure {
-    let ms = ms.unwrap_or_default().max(0.0).round() as u64;
-    Failure::new(ErrorType::Timeout, format!("timed out after {ms} ms"))
-}
-
-/// A place in the line for a slot; leaves the line if dropped before it got one.
-struct Place<'a> {
-    shared: &'a RefCell<Shared>,
-    ticket: Ticket,
-    taken: bool,
-}
-
-/// A slot taken from the gate; given back when dropped.
-struct Lease<'a> {
-    shared: &'a RefCell<Shared>,
-    usage: Use,
-}
-
-impl<'a> Place<'a> {
-    fn new(shared: &'a RefCell<Shared>, ticket: Ticket) -> Self {
-        Self {
-            shared,
-            ticket,
-            taken: false,
-        }
-    }
-
-    /// Waits for a slot. (Pending without a waker of its own: every job is polled whenever
-    /// the task wakes, and the task polls again after any job ends.)
-    async fn take(&mut self, usage: Use) -> Lease<'a> {
-        poll_fn(|_| {
-            if self.shared.borrow_mut().gate.try_take(self.ticket, usage) {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
-        .await;
-        self.taken = true;
-        Lease {
-            shared: self.shared,
-            usage,
-        }
-    }
-}
-
-impl Drop for Place<'_> {
-    fn drop(&mut self) {
-        if !self.taken {
-            if let Ok(mut s) = self.shared.try_borrow_mut() {
-                s.gate.leave(self.ticket);
-            }
-        }
-    }
-}
-
-impl Drop for Lease<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut s) = self.shared.try_borrow_mut() {
-            s.gate.release(self.usage);
-        }
-    }
-}
-
-/// The failure of a call that waited for a slot until its time ran out.
-fn no_slot(shared: &RefCell<Shared>, limit: Option<f64>) -> Failure {
-    let ms = limit.unwrap_or_default().max(0.0).round() as u64;
-    let busy = shared.borrow().gate.describe();
-    Failure::new(
-        ErrorType::SlotsExhausted,
-        format!(
-            "no free slot within {ms} ms: {busy}; end or cancel some, or connect with more slots"
-        ),
-    )
-}
-
-/// Runs one command and settles its promise. `Err` means the connection must end.
-async fn run_command(
-    ctx: &Ctx<'_, '_>,
-    job: Job,
-    cell: Rc<RefCell<Option<Resolver>>>,
-) -> Result<(), Failure> {
-    let mut place = Place::new(ctx.shared, job.ticket);
-    let mut got_slot = false;
-    let mut sent = false;
-    let ran = with_timeout(remaining(job.deadline), async {
-        let _lease = place.take(Use::Command).await;
-        got_slot = true;
-        let mut response = ctx.mux.command_wait(&job.words[..]).await?;
-        sent = true;
-        let mut rows = RowsJson::new();
-        let mut first_error = None;
-        while let Some(item) = response.next().await {
-            match item {
-                Ok(row) => rows.push(&row.reply()),
-                Err(e) if e.is_fatal() => return Err(e),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        if let Some(e) = first_error {
-            return Err(e);
-        }
-        let done = response.finish().await?;
-        Ok((rows.finish(), done.ret().map(|v| v.to_string())))
-    })
-    .await;
-    let Some(resolver) = cell.borrow_mut().take() else {
-        return Ok(());
-    };
-    match ran {
-        Err(_) if !got_slot => {
-            resolver.reject(&no_slot(ctx.shared, job.limit));
-            Ok(())
-        }
-        Err(_) => {
-            resolver.reject(&timed_out(job.limit));
-            // Nothing went out yet: nothing else is affected. Otherwise the router is not
-            // trusted any more.
-            if sent {
-                Err(Failure::new(
-                    ErrorType::Timeout,
-                    format!(
-                        "a command timed out after {} ms, so the connection was closed",
-                        job.limit.unwrap_or_default().round() as u64
-                    ),
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        Ok(Err(e)) => {
-            let failure = if e.is_fatal() {
-                lost(&e, ctx.inbound)
-            } else {
-                Failure::from_core(&e, None)
-            };
-            resolver.reject(&failure);
-            if e.is_fatal() {
-                Err(failure)
-            } else {
-                Ok(())
-            }
-        }
-        Ok(Ok((json, ret))) => {
-            match parse_json(&json) {
-                Ok(rows) => {
-                    if let Some(ret) = ret {
-                        let _ = js_sys::Reflect::set(&rows, &"ret".into(), &ret.into());
-                    }
-                    resolver.resolve(&rows);
-                }
-                Err(_) => resolver.reject(&Failure::new(
-                    ErrorType::Internal,
-                    "rows could not be turned into objects",
-                )),
-            }
-            Ok(())
-        }
-    }
-}
-
-enum StreamEvent {
-    Pull,
-    Cancel,
-}
-
-/// Serves a stream until it ends or is cancelled. `Err` means the connection must end.
-async fn run_stream(
-    ctx: &Ctx<'_, '_>,
-    job: Job,
-    timeout: Option<f64>,
-    state: Rc<RefCell<StreamState>>,
-) -> Result<(), Failure> {
-    let mut place = Place::new(ctx.shared, job.ticket);
-    let mut got_slot = false;
-    // Start it, unless it is cancelled first (while waiting for a slot).
-    let started = {
-        let mut start = pin!(with_timeout(remaining(job.deadline), async {
-            let lease = place.take(Use::Stream).await;
-            got_slot = true;
-            ctx.mux
-                .stream_wait(&job.words[..])
-                .await
-                .map(|stream| (stream, lease))
-        }));
-        poll_fn(|cx| {
-            {
-                let mut s = state.borrow_mut();
-                if s.cancel_requested || s.status == StreamStatus::Done {
-                    return Poll::Ready(None);
-                }
-                s.waker = Some(cx.waker().clone());
-            }
-            start.as_mut().poll(cx).map(Some)
-        })
-        .await
-    };
-    let (mut stream, _lease) = match started {
-        None => {
-            finish_stream(&state, None);
-            return Ok(());
-        }
-        Some(Err(_)) if !got_slot => {
-            finish_stream(&state, Some(no_slot(ctx.shared, job.limit)));
-            return Ok(());
-        }
-        Some(Err(_)) => {
-            finish_stream(&state, Some(timed_out(job.limit)));
-            return Ok(());
-        }
-        Some(Ok(Err(e))) => {
-            let failure = if e.is_fatal() {
-                lost(&e, ctx.inbound)
-            } else {
-                Failure::from_core(&e, None)
-            };
-            finish_stream(&state, Some(failure.clone()));
-            return if e.is_fatal() { Err(failure) } else { Ok(()) };
-        }
-        Some(Ok(Ok(started))) => started,
-    };
-    state.borrow_mut().status = StreamStatus::Running;
-    loop {
-        let event = poll_fn(|cx| {
-            let mut s = state.borrow_mut();
-            if s.cancel_requested {
-                Poll::Ready(StreamEvent::Cancel)
-            } else if !s.pulls.is_empty() {
-                Poll::Ready(StreamEvent::Pull)
-            } else {
-                s.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await;
-        if let StreamEvent::Cancel = event {
-            let cancelled = with_timeout(timeout, stream.cancel()).await;
-            finish_stream(&state, None);
-            return match cancelled {
-                Err(_) => Err(Failure::new(
-                    ErrorType::Timeout,
-                    "the router did not confirm a stream's cancel in time, so the connection was closed",
-                )),
-                Ok(Err(e)) if e.is_fatal() => Err(lost(&e, ctx.inbound)),
-                Ok(_) => Ok(()),
-            };
-        }
-        // Read one row, unless a cancel comes first (reading is cancel-safe).
-        let item = {
-            let mut next = pin!(stream.next());
-            poll_fn(|cx| {
-                if state.borrow().cancel_requested {
-                    return Poll::Ready(None);
-                }
-                match next.as_mut().poll(cx) {
-                    Poll::Ready(item) => Poll::Ready(Some(item.map(|r| {
-                        r.map(|row| {
-                            let mut json = Vec::new();
-                            push_row(&mut json, &row.reply());
-                            json
-                        })
-                    }))),
-                    Poll::Pending => {
-                        state.borrow_mut().waker = Some(cx.waker().clone());
-                        Poll::Pending
-                    }
-                }
-            })
-            .await
-        };
-        match item {
-            None => continue,
-            Some(None) => {
-                finish_stream(&state, None);
-                return Ok(());
-            }
-            Some(Some(Ok(json))) => {
-                let pull = {
-                    let mut s = state.borrow_mut();
-                    s.dropped = stream.dropped();
-                    s.pulls.pop_front()
-                };
-                if let Some(pull) = pull {
-                    match parse_json(&json) {
-                        Ok(row) => pull.resolve(&row),
-                        Err(_) => pull.reject(&Failure::new(
-                            ErrorType::Internal,
-                            "a row could not be turned into an object",
-                        )),
-                    }
-                }
-            }
-            Some(Some(Err(e))) => {
-                // Errors end the stream (traps come after its `!done`; the core treats a
-                // trap of category 2 after a cancel as a normal end).
-                let failure = if e.is_fatal() {
-                    lost(&e, ctx.inbound)
-                } else {
-                    Failure::from_core(&e, None)
-                };
-                finish_stream(&state, Some(failure.clone()));
-                return if e.is_fatal() { Err(failure) } else { Ok(()) };
-            }
-        }
-    }
-}
-
 /// Keepalive: when nothing has been received for `every` ms, asks the router something
 /// cheap and waits up to `every` ms for the answer. Completes only when the router (or the
 /// bridge in front of it) failed to answer: a dead peer is noticed within about twice
