@@ -357,6 +357,10 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     /// (also one waiting for a row of a silent stream) and the mux is no longer usable.
     /// See the [`keepalive`](crate::keepalive) module.
     ///
+    /// The probe needs a slot, and waiting for one counts against the deadline: keep a slot
+    /// free (or `N` one larger than the commands and streams you hold open), or a connection
+    /// whose slots are all held by handles nobody reads is taken for dead.
+    ///
     /// **Cancel safety**: safe to drop; the probe is then cancelled.
     pub async fn keepalive<D: Delay>(
         &self,
