@@ -31,6 +31,12 @@ pub(crate) type WasmMux<'b> = Mux<'b, PipeReader, PipeWriter, (), MUX_SLOTS, SLO
 /// The command a keepalive sends: cheap, answered by every RouterOS version.
 const PROBE: [&str; 2] = ["/system/identity/print", "=.proplist=name"];
 
+/// Words as every job sends them (`Vec<u8>` each), so that the client's code for sending a
+/// command is there once, whatever sends it.
+fn words(words: &[&str]) -> Vec<Vec<u8>> {
+    words.iter().map(|w| w.as_bytes().to_vec()).collect()
+}
+
 /// The outcome of logging in, handed from the task to `open`.
 #[derive(Default)]
 pub(crate) struct LoginSignal {
@@ -197,7 +203,7 @@ pub(crate) async fn drive(
         waiter.fail(&failure);
     }
     if end.is_none() {
-        let _ = with_timeout(timeout, mux.run(&["/quit"])).await;
+        let _ = with_timeout(timeout, mux.run(&words(&["/quit"])[..])).await;
     }
     drop(tasks);
     drop(mux);
@@ -230,6 +236,7 @@ async fn keep_alive(ctx: &Ctx<'_, '_>, every: Option<f64>) -> Failure {
     let Some(every) = every else {
         return pending().await;
     };
+    let probe = words(&PROBE);
     let mut seen = ctx.inbound.borrow().received();
     loop {
         sleep_idle(every).await;
@@ -238,7 +245,7 @@ async fn keep_alive(ctx: &Ctx<'_, '_>, every: Option<f64>) -> Failure {
             seen = now;
             continue;
         }
-        match with_timeout_idle(Some(every), ctx.mux.run(&PROBE)).await {
+        match with_timeout_idle(Some(every), ctx.mux.run(&probe[..])).await {
             Err(_) => {
                 return Failure::new(
                     ErrorType::Timeout,
