@@ -36,7 +36,7 @@ for target in "${targets[@]}"; do
         >"corpus/$target.log" 2>&1
     status=$?
     set -e
-    grep -E '^#[0-9]+ +(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb)|panicked|ERROR|Test unit written' \
+    grep -aE '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|peak_rss_mb)|panicked|ERROR|Test unit written' \
         "corpus/$target.log" || true
     if [ "$status" -ne 0 ]; then
         tail -30 "corpus/$target.log" >&2
