@@ -48,8 +48,11 @@ pub struct SimConfig {
     pub tls: Option<TlsConfig>,
     /// The RouterOS version to behave as (login, booleans, `!empty`, `.dead`). The
     /// `legacy_login` and `empty_replies` flags force their behaviour on any version.
+    /// The default is 7.18, or the environment variable `ROUTEROS_SIM_ROS` (`6.42`, `6.48`,
+    /// `7.16`, `7.18`), so that a whole test suite can run against another version.
     pub ros: RosVersion,
-    /// Where `.tag=` stands in reply sentences.
+    /// Where `.tag=` stands in reply sentences. The default is `last`, or the environment
+    /// variable `ROUTEROS_SIM_TAG_POSITION` (`first`, `last`, `mixed`).
     pub tag_position: TagPosition,
     /// What one connection, and the simulator as a whole, may hold.
     pub limits: Limits,
@@ -120,8 +123,14 @@ impl Default for SimConfig {
             faults: Faults::default(),
             reply_order: ReplyOrder::Documented,
             tls: None,
-            ros: RosVersion::default(),
-            tag_position: TagPosition::default(),
+            ros: std::env::var("ROUTEROS_SIM_ROS")
+                .ok()
+                .and_then(|v| RosVersion::parse(&v))
+                .unwrap_or_default(),
+            tag_position: std::env::var("ROUTEROS_SIM_TAG_POSITION")
+                .ok()
+                .and_then(|v| TagPosition::parse(&v))
+                .unwrap_or_default(),
             limits: Limits::default(),
         }
     }
