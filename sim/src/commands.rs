@@ -113,6 +113,7 @@ pub(crate) fn exec(shared: &Arc<Shared>, cmd: &Command) -> Outcome {
     match (menu.as_str(), command) {
         ("", "ping") => ping(cmd),
         ("tool", "torch") => torch(shared, cmd),
+        ("tool", "fetch") => fetch(cmd),
         ("system", "reboot") => Outcome::Reboot,
         ("interface", "monitor-traffic") => monitor_traffic(shared, cmd),
         ("ip/firewall/address-list", "print" | "getall") => address_list_print(shared, cmd),
@@ -356,5 +357,47 @@ fn torch(shared: &Shared, cmd: &Command) -> Outcome {
         interface: name,
         interval,
         duration,
+    })
+}
+
+/// `/tool/fetch =url=... [=output=user]`: a download that reports its progress in rows
+/// grouped by `.section`, ending with `status=finished` (and `data` with `output=user`).
+///
+/// Assumed: the body is a made-up text of `1 + len(url) * 97` bytes (at most 64 KiB, the
+/// documented limit for `output=user`); hosts in 192.0.2.0/24 fail with
+/// `failure: connection timeout`.
+fn fetch(cmd: &Command) -> Outcome {
+    let allowed = [
+        "url",
+        "output",
+        "mode",
+        "dst-path",
+        "http-method",
+        "http-data",
+        "http-header-field",
+        "check-certificate",
+        "keep-result",
+        "duration",
+        "as-value",
+        "user",
+        "password",
+    ];
+    if let Some(bad) = cmd.unknown_attr(&allowed) {
+        return unknown_param(cmd, bad);
+    }
+    let Some(url) = cmd.attr("url").filter(|u| !u.is_empty()) else {
+        return missing(cmd, "url");
+    };
+    let output = cmd.attr("output").unwrap_or(b"file");
+    if !matches!(output, b"file" | b"user" | b"none" | b"user-with-headers") {
+        return invalid(cmd, "output");
+    }
+    let text = String::from_utf8_lossy(url);
+    let unreachable = text.contains("://192.0.2.");
+    let size = (1 + url.len() * 97).min(64 * 1024);
+    Outcome::Stream(StreamSpec::Fetch {
+        size,
+        to_user: output.starts_with(b"user"),
+        unreachable,
     })
 }

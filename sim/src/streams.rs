@@ -40,6 +40,11 @@ pub(crate) enum StreamSpec {
         initial: Vec<Row>,
         changes: broadcast::Receiver<Change>,
     },
+    Fetch {
+        size: usize,
+        to_user: bool,
+        unreachable: bool,
+    },
     /// The same rows every second (a `monitor` without `once`).
     Repeat { rows: Vec<Row> },
 }
@@ -130,6 +135,11 @@ pub(crate) async fn run(spec: StreamSpec, ctx: &StreamCtx) -> bool {
             initial,
             changes,
         } => listen(ctx, menu, initial, changes).await,
+        StreamSpec::Fetch {
+            size,
+            to_user,
+            unreachable,
+        } => fetch(ctx, size, to_user, unreachable).await,
         StreamSpec::Repeat { rows } => {
             let mut ticker = Ticker::new(Duration::from_secs(1), None);
             loop {
@@ -325,6 +335,49 @@ async fn torch(
             return false;
         }
     }
+}
+
+async fn fetch(ctx: &StreamCtx, size: usize, to_user: bool, unreachable: bool) -> bool {
+    let mut ticker = Ticker::new(Duration::from_millis(100), None);
+    ticker.tick().await;
+    let connecting = Row::default()
+        .with("status", "connecting")
+        .with(".section", "0");
+    if !ctx.row(&connecting).await {
+        return false;
+    }
+    if unreachable {
+        ticker.tick().await;
+        // A failed fetch is a trap (category 4 assumed), then `!done` from the caller.
+        let out = ctx.reply.trap(Some(4), "failure: connection timeout");
+        return ctx.tx.send(Out::Data(out)).await.is_ok();
+    }
+    let steps = 3usize;
+    for step in 1..=steps {
+        ticker.tick().await;
+        let done = size * step / steps;
+        let mut row = Row::default()
+            .with(
+                "status",
+                if step == steps {
+                    "finished"
+                } else {
+                    "downloading"
+                },
+            )
+            .with("downloaded", (done / 1024).to_string())
+            .with("total", (size / 1024).to_string())
+            .with("duration", format!("{}s", step));
+        if step == steps && to_user {
+            let body: Vec<u8> = (0..size).map(|i| b"routeros-sim "[i % 13]).collect();
+            row.push("data", body);
+        }
+        row.push(".section", step.to_string());
+        if !ctx.row(&row).await {
+            return false;
+        }
+    }
+    true
 }
 
 async fn listen(

@@ -865,3 +865,39 @@ fn cancel_with_dot_tag_attribute_cancels_everything() {
     dones.sort();
     assert_eq!(dones, ["a", "b", "c"]);
 }
+
+#[test]
+fn fetch_reports_progress_in_sections() {
+    let h = sim(SimConfig::default());
+    let mut c = Client::login(h.addr());
+    c.send(&[
+        "/tool/fetch",
+        "=url=http://198.51.100.7/config.rsc",
+        "=output=user",
+        ".tag=f",
+    ]);
+    let got = c.until_done(Some("f"));
+    let sections: Vec<String> = got[..got.len() - 1]
+        .iter()
+        .map(|s| attr(s, ".section").unwrap())
+        .collect();
+    assert_eq!(sections, ["0", "1", "2", "3"]);
+    let last = &got[got.len() - 2];
+    assert_eq!(attr(last, "status").as_deref(), Some("finished"));
+    let data = attr(last, "data").unwrap();
+    assert_eq!(data.len(), 1 + "http://198.51.100.7/config.rsc".len() * 97);
+    assert_eq!(text(got.last().unwrap()), ["!done", ".tag=f"]);
+    let r = c.talk(&["/tool/fetch", "=url=http://192.0.2.1/x"]);
+    assert_eq!(r[0], ["!re", "=status=connecting", "=.section=0"]);
+    assert_eq!(
+        r[1],
+        [
+            "!trap",
+            "=category=4",
+            "=message=failure: connection timeout"
+        ]
+    );
+    assert_eq!(r[2], ["!done"]);
+    let r = c.talk(&["/tool/fetch"]);
+    assert_eq!(r[0][2], "=message=missing value(s) of argument(s) url");
+}
