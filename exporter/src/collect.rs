@@ -1,6 +1,7 @@
 //! Collectors: the commands each one sends (with `.proplist`, so the router sends only what
 //! is used) and how their rows become samples. Values go through the core's `Value` helpers.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use embedded_io_async::{Read, Write};
@@ -9,11 +10,12 @@ use routeros_core::{Done, Error, Value};
 
 use crate::metrics::{Metric, Sample};
 
-/// Command slots of a router's connection: every collector's commands run at once.
-pub const SLOTS: usize = 16;
+/// Command slots of a router's connection: up to this many commands run at once; the
+/// others wait for a free slot.
+pub const SLOTS: usize = 8;
 /// Bytes of reply rows each slot buffers before reading pauses (rows are small with
-/// `.proplist`; a bigger row than this waits for room, it is not lost).
-pub const SLOT_BYTES: usize = 1024;
+/// `.proplist`). This also bounds the size of one row.
+pub const SLOT_BYTES: usize = 2048;
 
 /// The multiplexed connection the collectors run on.
 pub type RouterMux<'b, R, W> = Mux<'b, R, W, (), SLOTS, SLOT_BYTES>;
@@ -65,9 +67,11 @@ impl Collector {
     }
 }
 
-/// Text of a value: UTF-8, or Windows-1252 read losslessly.
-fn text(v: Option<Value<'_>>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+/// Text of a value: UTF-8, or Windows-1252 read losslessly. Shared, so the samples of one
+/// interface or rule hold one copy of its name.
+fn text(v: Option<Value<'_>>) -> Arc<str> {
+    v.map(|v| Arc::from(v.to_string()))
+        .unwrap_or_else(|| Arc::from(""))
 }
 
 /// A number, where RouterOS writes one.
@@ -275,14 +279,12 @@ pub async fn run<R: Read, W: Write>(
             )
             .await?
         }
-        Collector::Route => out.push(Sample::new(
+        Collector::Route => out.push(Sample::bare(
             Metric::Routes,
-            vec![],
             count(mux, "/ip/route/print").await?,
         )),
-        Collector::Connection => out.push(Sample::new(
+        Collector::Connection => out.push(Sample::bare(
             Metric::Connections,
-            vec![],
             count(mux, "/ip/firewall/connection/print").await?,
         )),
         Collector::Poe => poe(mux, &mut out).await?,
@@ -296,8 +298,8 @@ async fn system<R: Read, W: Write>(
     mux: &RouterMux<'_, R, W>,
     out: &mut Vec<Sample>,
 ) -> Result<(), Error> {
-    let mut identity = String::new();
-    let mut info: Vec<(&'static str, String)> = Vec::new();
+    let mut identity: Arc<str> = Arc::from("");
+    let mut info: Vec<(&'static str, Arc<str>)> = Vec::new();
     let mut values: Vec<Sample> = Vec::new();
     let (a, b) = tokio::join!(
         each_row(mux, &["/system/identity/print", "=.proplist=name"], |row| {
@@ -317,7 +319,7 @@ async fn system<R: Read, W: Write>(
                 ];
                 let mut put = |m, v: Option<f64>| {
                     if let Some(v) = v {
-                        values.push(Sample::new(m, vec![], v));
+                        values.push(Sample::bare(m, v));
                     }
                 };
                 put(Metric::Uptime, row.get("uptime").and_then(|v| v.as_str()).and_then(parse_uptime));
@@ -350,7 +352,7 @@ async fn health<R: Read, W: Write>(
             out.push(Sample::new(
                 Metric::Health,
                 vec![
-                    ("sensor", name.to_string()),
+                    ("sensor", name.to_string().into()),
                     ("unit", text(row.get("type"))),
                 ],
                 value,
@@ -364,7 +366,7 @@ async fn health<R: Read, W: Write>(
                 if let Some(v) = num(Some(value)) {
                     out.push(Sample::new(
                         Metric::Health,
-                        vec![("sensor", key.to_string()), ("unit", String::new())],
+                        vec![("sensor", key.to_string().into()), ("unit", "".into())],
                         v,
                     ));
                 }
@@ -425,11 +427,15 @@ async fn interface<R: Read, W: Write>(
     .map(|_| ())
 }
 
+/// A DHCP server and a lease status.
+type LeaseKey = (Arc<str>, Arc<str>);
+
 async fn dhcp<R: Read, W: Write>(
     mux: &RouterMux<'_, R, W>,
     out: &mut Vec<Sample>,
 ) -> Result<(), Error> {
-    let mut counts: Vec<((String, String), f64)> = Vec::new();
+    // (server, status) → leases.
+    let mut counts: Vec<(LeaseKey, f64)> = Vec::new();
     each_row(
         mux,
         &["/ip/dhcp-server/lease/print", "=.proplist=server,status"],
@@ -467,7 +473,7 @@ async fn firewall<R: Read, W: Write>(
             ],
             |row| {
                 let labels = vec![
-                    ("table", name.to_string()),
+                    ("table", name.into()),
                     ("chain", text(row.get("chain"))),
                     ("action", text(row.get("action"))),
                     ("rule", text(row.get(".id"))),
@@ -502,7 +508,7 @@ async fn registrations<R: Read, W: Write>(
     out: &mut Vec<Sample>,
 ) -> Result<(), Error> {
     let proplist = format!("=.proplist=interface,mac-address,{signal_key},bytes");
-    let mut clients: Vec<(String, f64)> = Vec::new();
+    let mut clients: Vec<(Arc<str>, f64)> = Vec::new();
     each_row(mux, &[path, &proplist], |row| {
         let iface = text(row.get("interface"));
         let l = || {

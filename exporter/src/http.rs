@@ -4,11 +4,16 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use futures_util::StreamExt;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 
 use crate::metrics::{self, RouterSlot};
+
+/// A response body: a whole text, or the exposition streamed one family at a time.
+pub type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 /// What the HTTP handlers read: every router of this exporter, and an index by name.
 #[derive(Debug, Clone)]
@@ -31,23 +36,18 @@ impl Site {
     }
 
     /// Answers one request.
-    pub fn handle(
-        &self,
-        method: &Method,
-        path: &str,
-        query: Option<&str>,
-    ) -> Response<Full<Bytes>> {
+    pub fn handle(&self, method: &Method, path: &str, query: Option<&str>) -> Response<Body> {
         if method != Method::GET && method != Method::HEAD {
             return text(StatusCode::METHOD_NOT_ALLOWED, "only GET\n".into());
         }
         match path {
-            "/metrics" => openmetrics(metrics::encode(&self.routers)),
+            "/metrics" => openmetrics(self.routers.clone()),
             "/probe" => {
                 let Some(target) = query.and_then(|q| query_param(q, "target")) else {
                     return text(StatusCode::BAD_REQUEST, "probe needs ?target=NAME\n".into());
                 };
                 match self.by_name.get(&target) {
-                    Some(slot) => openmetrics(metrics::encode(&Arc::new(vec![slot.clone()]))),
+                    Some(slot) => openmetrics(Arc::new(vec![slot.clone()])),
                     None => text(
                         StatusCode::NOT_FOUND,
                         format!("no router named {} in this exporter's configuration (or shard)\n", target.escape_debug()),
@@ -67,8 +67,8 @@ impl Site {
     }
 }
 
-fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+fn text(status: StatusCode, body: String) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(body)).boxed_unsync());
     *r.status_mut() = status;
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -77,8 +77,11 @@ fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     r
 }
 
-fn openmetrics(body: String) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+/// The exposition of `routers`, each family encoded only when the previous one was sent.
+fn openmetrics(routers: Arc<Vec<Arc<RouterSlot>>>) -> Response<Body> {
+    let frames = futures_util::stream::iter(metrics::chunks(routers))
+        .map(|chunk| Ok::<_, Infallible>(Frame::data(Bytes::from(chunk))));
+    let mut r = Response::new(StreamBody::new(frames).boxed_unsync());
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static(metrics::CONTENT_TYPE),

@@ -134,7 +134,7 @@ pub fn json_of(slot: &RouterSlot) -> serde_json::Value {
             let labels: Map<String, Value> = s
                 .labels
                 .iter()
-                .map(|(k, v)| ((*k).to_string(), Value::String(v.clone())))
+                .map(|(k, v)| ((*k).to_string(), Value::String(v.to_string())))
                 .collect();
             json!({"name": s.metric.name(), "labels": labels, "value": s.value})
         })

@@ -137,19 +137,24 @@ pub struct Sample {
     /// The family.
     pub metric: Metric,
     /// Label pairs; values are raw text from the router (escaped when encoded).
-    pub labels: Vec<(&'static str, String)>,
+    pub labels: Box<[(&'static str, Arc<str>)]>,
     /// The value.
     pub value: f64,
 }
 
 impl Sample {
     /// A sample.
-    pub fn new(metric: Metric, labels: Vec<(&'static str, String)>, value: f64) -> Self {
+    pub fn new(metric: Metric, labels: Vec<(&'static str, Arc<str>)>, value: f64) -> Self {
         Self {
             metric,
-            labels,
+            labels: labels.into_boxed_slice(),
             value,
         }
+    }
+
+    /// A sample with no labels of its own.
+    pub fn bare(metric: Metric, value: f64) -> Self {
+        Self::new(metric, Vec::new(), value)
     }
 }
 
@@ -204,47 +209,43 @@ impl RouterState {
         &mut self.collectors[i].1
     }
 
-    /// The exporter's own samples about this router (up, durations, failures), in family
-    /// order.
-    pub fn status_samples(&self) -> Vec<Sample> {
-        let mut out = vec![
-            Sample::new(Metric::Up, vec![], if self.up { 1.0 } else { 0.0 }),
-            Sample::new(Metric::ScrapeDuration, vec![], self.scrape_seconds),
-        ];
-        if let Some(t) = self.last_success {
-            out.push(Sample::new(Metric::LastSuccess, vec![], t));
-        }
-        for (metric, pick) in [
-            (Metric::CollectorDuration, 0),
-            (Metric::CollectorSuccess, 1),
-            (Metric::CollectorErrors, 2),
-        ] {
-            for (name, c) in &self.collectors {
-                let v = match pick {
-                    0 => c.seconds,
-                    1 => f64::from(u8::from(c.ok)),
-                    _ => c.errors as f64,
-                };
-                out.push(Sample::new(
-                    metric,
-                    vec![("collector", (*name).to_string())],
-                    v,
-                ));
+    /// Calls `f` with each of the exporter's own series about this router for `metric`
+    /// (up, durations, failures): the collector's name if the series has one, and the value.
+    pub fn each_status(&self, metric: Metric, mut f: impl FnMut(Option<&'static str>, f64)) {
+        let count = |n: u64| n as f64;
+        match metric {
+            Metric::Up => f(None, f64::from(u8::from(self.up))),
+            Metric::ScrapeDuration => f(None, self.scrape_seconds),
+            Metric::LastSuccess => {
+                if let Some(t) = self.last_success {
+                    f(None, t)
+                }
             }
+            Metric::CollectorDuration => self
+                .collectors
+                .iter()
+                .for_each(|(n, c)| f(Some(n), c.seconds)),
+            Metric::CollectorSuccess => self
+                .collectors
+                .iter()
+                .for_each(|(n, c)| f(Some(n), f64::from(u8::from(c.ok)))),
+            Metric::CollectorErrors => self
+                .collectors
+                .iter()
+                .for_each(|(n, c)| f(Some(n), count(c.errors))),
+            Metric::Connects => f(None, count(self.connects)),
+            Metric::ConnectFailures => f(None, count(self.connect_failures)),
+            Metric::LoginFailures => f(None, count(self.login_failures)),
+            Metric::Backoff => f(None, self.backoff_seconds),
+            _ => {}
         }
-        out.push(Sample::new(Metric::Connects, vec![], self.connects as f64));
-        out.push(Sample::new(
-            Metric::ConnectFailures,
-            vec![],
-            self.connect_failures as f64,
-        ));
-        out.push(Sample::new(
-            Metric::LoginFailures,
-            vec![],
-            self.login_failures as f64,
-        ));
-        out.push(Sample::new(Metric::Backoff, vec![], self.backoff_seconds));
-        out
+    }
+
+    /// The router's samples of `metric` (they are sorted by family).
+    pub fn samples_of(&self, metric: Metric) -> &[Sample] {
+        let start = self.samples.partition_point(|s| s.metric < metric);
+        let end = self.samples.partition_point(|s| s.metric <= metric);
+        &self.samples[start..end]
     }
 }
 
@@ -295,25 +296,25 @@ impl EncodeLabelValue for Escaped<'_> {
     }
 }
 
-/// The labels of one series: `router`, the configured labels, the sample's own.
+/// The labels of one series: `router`, the sample's own, the configured ones.
 struct SeriesLabels<'a> {
     router: &'a str,
+    collector: Option<&'static str>,
+    own: &'a [(&'static str, Arc<str>)],
     configured: &'a [(String, String)],
-    own: &'a [(&'static str, String)],
 }
 
 impl EncodeLabelSet for SeriesLabels<'_> {
     fn encode(&self, encoder: &mut LabelSetEncoder) -> Result<(), std::fmt::Error> {
-        let own = self.own.iter().map(|(k, v)| (*k, v.as_str()));
-        let configured = self
-            .configured
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()));
-        for (key, value) in std::iter::once(("router", self.router))
-            .chain(own)
-            .chain(configured)
-        {
-            (key, Escaped(value)).encode(encoder.encode_label())?;
+        ("router", Escaped(self.router)).encode(encoder.encode_label())?;
+        if let Some(c) = self.collector {
+            ("collector", Escaped(c)).encode(encoder.encode_label())?;
+        }
+        for (k, v) in self.own {
+            (*k, Escaped(v)).encode(encoder.encode_label())?;
+        }
+        for (k, v) in self.configured {
+            (k.as_str(), Escaped(v)).encode(encoder.encode_label())?;
         }
         Ok(())
     }
@@ -322,91 +323,116 @@ impl EncodeLabelSet for SeriesLabels<'_> {
 // `(K, V)` is `EncodeLabel` for any key and value types, which the set above relies on.
 use prometheus_client::encoding::EncodeLabel as _;
 
-/// A set of routers encoded as one `prometheus-client` collector.
-#[derive(Debug, Clone)]
-pub struct FleetCollector {
+/// One family of a set of routers, as a `prometheus-client` collector. Each router's state is
+/// locked only while its own series are written; nothing is copied.
+#[derive(Debug)]
+struct FamilyCollector {
     routers: Arc<Vec<Arc<RouterSlot>>>,
+    metric: Metric,
 }
 
-impl FleetCollector {
-    /// A collector over `routers`.
-    pub fn new(routers: Arc<Vec<Arc<RouterSlot>>>) -> Self {
-        Self { routers }
-    }
-}
-
-impl PromCollector for FleetCollector {
+impl PromCollector for FamilyCollector {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
-        // Copy each router's samples out under its lock, so no lock is held while encoding.
-        let snapshot: Vec<(&RouterSlot, Vec<Sample>, Vec<Sample>)> = self
-            .routers
-            .iter()
-            .map(|slot| {
-                let state = slot.lock();
-                (&**slot, state.status_samples(), state.samples.clone())
-            })
-            .collect();
-        for &metric in Metric::ALL {
-            let present = snapshot.iter().any(|(_, status, samples)| {
-                status
-                    .iter()
-                    .chain(samples.iter())
-                    .any(|s| s.metric == metric)
-            });
-            if !present {
-                continue;
-            }
-            // Counters are named without `_total` here: the encoder appends it.
-            let name = match metric.kind() {
-                Kind::Counter => metric
+        let metric = self.metric;
+        // Counters are named without `_total` here: the encoder appends it.
+        let (name, kind) = match metric.kind() {
+            Kind::Counter => (
+                metric
                     .name()
                     .strip_suffix("_total")
                     .unwrap_or(metric.name()),
-                Kind::Gauge => metric.name(),
-            };
-            let kind = match metric.kind() {
-                Kind::Counter => MetricType::Counter,
-                Kind::Gauge => MetricType::Gauge,
-            };
-            let mut family = encoder.encode_descriptor(name, metric.help(), None, kind)?;
-            for (slot, status, samples) in &snapshot {
-                let of_metric = |v: &'_ [Sample]| {
-                    let start = v.partition_point(|s| s.metric < metric);
-                    let end = v.partition_point(|s| s.metric <= metric);
-                    start..end
-                };
-                for list in [status, samples] {
-                    for sample in &list[of_metric(list)] {
-                        let labels = SeriesLabels {
-                            router: &slot.name,
-                            configured: &slot.labels,
-                            own: &sample.labels,
-                        };
-                        let mut series = family.encode_family(&labels)?;
-                        match metric.kind() {
-                            Kind::Counter => series.encode_counter::<
-                                prometheus_client::encoding::NoLabelSet,
-                                f64,
-                                f64,
-                            >(&sample.value.max(0.0), None)?,
-                            Kind::Gauge => series.encode_gauge(&sample.value)?,
-                        }
-                    }
+                MetricType::Counter,
+            ),
+            Kind::Gauge => (metric.name(), MetricType::Gauge),
+        };
+        let mut family = encoder.encode_descriptor(name, metric.help(), None, kind)?;
+        let mut write = |labels: &SeriesLabels<'_>, value: f64| -> Result<(), std::fmt::Error> {
+            let mut series = family.encode_family(labels)?;
+            match metric.kind() {
+                Kind::Counter => series
+                    .encode_counter::<prometheus_client::encoding::NoLabelSet, f64, f64>(
+                        &value.max(0.0),
+                        None,
+                    ),
+                Kind::Gauge => series.encode_gauge(&value),
+            }
+        };
+        for slot in self.routers.iter() {
+            let state = slot.lock();
+            let mut result = Ok(());
+            state.each_status(metric, |collector, value| {
+                if result.is_ok() {
+                    let labels = SeriesLabels {
+                        router: &slot.name,
+                        collector,
+                        own: &[],
+                        configured: &slot.labels,
+                    };
+                    result = write(&labels, value);
                 }
+            });
+            result?;
+            for sample in state.samples_of(metric) {
+                let labels = SeriesLabels {
+                    router: &slot.name,
+                    collector: None,
+                    own: &sample.labels,
+                    configured: &slot.labels,
+                };
+                write(&labels, sample.value)?;
             }
         }
         Ok(())
     }
 }
 
-/// The OpenMetrics text of `routers` (ending in `# EOF`).
-pub fn encode(routers: &Arc<Vec<Arc<RouterSlot>>>) -> String {
+/// The families that have at least one series among `routers`.
+fn present(routers: &[Arc<RouterSlot>]) -> Vec<Metric> {
+    let mut seen = vec![false; Metric::ALL.len()];
+    for slot in routers {
+        let state = slot.lock();
+        for &m in Metric::ALL {
+            if !seen[m as usize] {
+                state.each_status(m, |_, _| seen[m as usize] = true);
+            }
+        }
+        for s in &state.samples {
+            seen[s.metric as usize] = true;
+        }
+    }
+    Metric::ALL
+        .iter()
+        .copied()
+        .filter(|m| seen[*m as usize])
+        .collect()
+}
+
+/// The text of one family of `routers` (without the final `# EOF`).
+pub fn encode_family(routers: &Arc<Vec<Arc<RouterSlot>>>, metric: Metric) -> String {
     let mut registry = Registry::default();
-    registry.register_collector(Box::new(FleetCollector::new(routers.clone())));
+    registry.register_collector(Box::new(FamilyCollector {
+        routers: routers.clone(),
+        metric,
+    }));
     let mut out = String::new();
     // Writing into a String cannot fail.
-    let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
+    let _ = prometheus_client::encoding::text::encode_registry(&mut out, &registry);
     out
+}
+
+/// The exposition of `routers` as a sequence of chunks, one family each, the last one
+/// `# EOF`: a scrape of a large fleet never holds the whole text at once.
+pub fn chunks(routers: Arc<Vec<Arc<RouterSlot>>>) -> impl Iterator<Item = String> {
+    let families = present(&routers);
+    families
+        .into_iter()
+        .map(move |m| encode_family(&routers, m))
+        .chain(std::iter::once("# EOF\n".to_string()))
+}
+
+/// The whole OpenMetrics text of `routers` (ending in `# EOF`).
+pub fn encode(routers: &Arc<Vec<Arc<RouterSlot>>>) -> String {
+    chunks(routers.clone()).collect()
 }
 
 /// The content type of [`encode`]'s output.

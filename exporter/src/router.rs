@@ -14,7 +14,7 @@ use crate::metrics::{RouterSlot, RouterState};
 pub type RouterConn<'b> = routeros_tokio::Mux<'b, SLOTS, SLOT_BYTES>;
 
 /// Receive buffer per router: bounds the largest reply sentence.
-pub const RX_BYTES: usize = 8 * 1024;
+pub const RX_BYTES: usize = 4 * 1024;
 /// Send buffer per router: bounds the largest command.
 pub const TX_BYTES: usize = 1024;
 
@@ -53,7 +53,13 @@ async fn open<'b>(
     rx: &'b mut [u8],
     tx: &'b mut [u8],
 ) -> Result<RouterConn<'b>, RouterError> {
-    match routeros_tokio::connect_mux::<SLOTS, SLOT_BYTES>(connector, rx, tx).await {
+    // Boxed: the connect future (TLS handshake state included) is large and only needed
+    // while connecting; inline, every idle router task would carry it.
+    match Box::pin(routeros_tokio::connect_mux::<SLOTS, SLOT_BYTES>(
+        connector, rx, tx,
+    ))
+    .await
+    {
         Ok(mux) => Ok(mux),
         Err(routeros_tokio::Error::Login(Error::AuthFailed(m))) => {
             Err(RouterError::Login(escaped(m.as_str())))

@@ -89,10 +89,13 @@ fn polls_a_fleet_with_every_collector() {
     toml += "[router.labels]\nsite = \"lab\"\n";
     let addr = start_exporter(&toml);
     let up = |t: &str| {
-        (0..3).all(|i| {
-            t.contains(&format!("routeros_up{{router=\"r{i}\""))
-                && !t.contains("routeros_up{router=\"r0\"} 0")
-        })
+        [
+            "routeros_up{router=\"r0\"}",
+            "routeros_up{router=\"r1\"}",
+            "routeros_up{router=\"r2\",site=\"lab\"}",
+        ]
+        .iter()
+        .all(|s| value(t, s) == Some(1.0))
     };
     let first = wait_for(addr, Duration::from_secs(10), |t| {
         up(t) && t.contains("routeros_interface_rx_bytes_total")
