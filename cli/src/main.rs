@@ -5,168 +5,28 @@
 //! failed on this side; 2 no usable connection (refused, timed out, login failed, closed,
 //! `!fatal`) or bad usage.
 
+mod args;
 mod demo;
 mod escape;
 mod output;
 
 use std::ffi::OsString;
 use std::fmt;
+use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::time::Duration;
 
-use clap::Parser;
 use routeros_core::{Buffer, Error, TrapCategory};
-use routeros_tokio::{Config, Fingerprint, TlsBackend, TlsError, TlsMode, Warnings};
+use routeros_tokio::{Config, TlsBackend, TlsError, TlsMode, Warnings};
+
+use args::{Args, Usage};
 
 use escape::escape_text;
 use output::Output;
 
-/// Receive buffer by default: bounds the largest reply sentence (RouterOS sends words of up
-/// to 64 KiB, e.g. `/tool/fetch output=user`). Allocated zeroed by the system, so the pages
-/// a reply never reaches cost nothing.
-const RX_BUFFER: usize = 1024 * 1024;
-
-/// `--timeout` by default, in milliseconds.
-const DEFAULT_TIMEOUT_MS: u64 = 10_000;
-
 /// The client connection this tool uses.
 pub(crate) type Connection = routeros_tokio::Client;
-
-const EXAMPLES: &str = "\
-Examples:
-  routeros                                       demo against the built-in simulator
-  routeros /interface/print                      one command against the built-in simulator
-  routeros --host 192.168.88.1 --user admin /interface/print ?type=ether =.proplist=name,mtu
-  routeros --host 192.168.88.1 /ip/address/add =address=10.0.0.1/24 =interface=ether2
-  routeros --host 192.168.88.1 --count /ip/firewall/address-list/print
-  routeros --host 192.168.88.1 --stream 5 /interface/monitor-traffic =interface=ether1
-  routeros --host 192.168.88.1 --port 8729 --fingerprint AB:CD:... /system/resource/print
-
-Output: one JSON object per reply row, keys and values as strings exactly as the router sent
-them (UTF-8, or Windows-1252 when the bytes are not UTF-8; a key sent twice appears once, with
-the later value; control characters escaped); then {\"ret\": \"...\"} when the command
-returned a value (such as the id made by an add).
-
-API-SSL: port 8729 means TLS (or give --tls). The router's certificate is verified against the
-system's CAs, or --ca FILE; a router with a self-signed certificate (the usual case) is pinned
-with --fingerprint, which `openssl s_client -connect ROUTER:8729 </dev/null | openssl x509
--noout -fingerprint -sha256` shows. --insecure-skip-verify and --tls-anonymous (api-ssl
-without a certificate) authenticate nobody and print a warning.
-
-Exit status: 0 success; 1 the router answered with an error (printed on stderr with its
-category); 2 no usable connection (refused, timed out, TLS refused, login failed, closed) or
-bad usage.
-
-Prefer ROUTEROS_PASSWORD over --password: command lines are visible to other local users.";
-
-/// Command-line client for the MikroTik RouterOS API.
-#[derive(Parser, Debug)]
-#[command(name = "routeros", version, about, after_help = EXAMPLES)]
-struct Args {
-    /// Router to connect to (name or address). Without it, a simulator is started in this
-    /// process: with no WORDs a short demo runs, with WORDs they run against the simulator.
-    #[arg(long, value_name = "HOST")]
-    host: Option<String>,
-
-    /// API port [default: 8728, or 8729 with --tls].
-    #[arg(long, value_name = "PORT")]
-    port: Option<u16>,
-
-    /// User name to log in with.
-    #[arg(long, value_name = "USER", default_value = "admin")]
-    user: String,
-
-    /// Password (empty if not given).
-    #[arg(
-        long,
-        value_name = "PASSWORD",
-        env = "ROUTEROS_PASSWORD",
-        hide_env_values = true,
-        default_value = "",
-        hide_default_value = true
-    )]
-    password: Password,
-
-    /// API-SSL: connect with TLS (automatic on port 8729).
-    #[arg(long, conflicts_with = "no_tls")]
-    tls: bool,
-
-    /// Plain TCP even on port 8729.
-    #[arg(long)]
-    no_tls: bool,
-
-    /// Trust the CA certificate(s) in this PEM file instead of the system's (implies --tls).
-    #[arg(long, value_name = "FILE")]
-    ca: Vec<PathBuf>,
-
-    /// Accept only the router certificate with this SHA-256 fingerprint (hex, colons
-    /// allowed), whoever issued it: for self-signed routers (implies --tls).
-    #[arg(long, value_name = "SHA256", conflicts_with_all = ["ca", "insecure_skip_verify", "tls_anonymous"])]
-    fingerprint: Option<Fingerprint>,
-
-    /// Do not verify the router's certificate at all. INSECURE: anyone on the path can read
-    /// the password (implies --tls; prints a warning).
-    #[arg(long, conflicts_with_all = ["ca", "tls_anonymous"])]
-    insecure_skip_verify: bool,
-
-    /// Anonymous Diffie-Hellman, what api-ssl offers when it has no certificate. INSECURE:
-    /// nobody is authenticated (implies --tls; prints a warning).
-    #[arg(long, conflicts_with = "ca")]
-    tls_anonymous: bool,
-
-    /// TLS implementation: rustls, or openssl for RouterOS 6 (DHE-RSA suites, TLS 1.0).
-    #[arg(long, value_name = "NAME", default_value = "rustls", value_parser = ["rustls", "openssl"])]
-    tls_backend: String,
-
-    /// Give up when connecting, logging in, or any wait for the router takes longer than
-    /// this many milliseconds (and when a --stream is not over this long after its
-    /// /cancel); 0 waits for ever.
-    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TIMEOUT_MS)]
-    timeout: u64,
-
-    /// Receive buffer in bytes: the largest reply sentence that can be read.
-    #[arg(long, value_name = "BYTES", default_value_t = RX_BUFFER)]
-    rx_buffer: usize,
-
-    /// Print only the number of rows.
-    #[arg(long, conflicts_with = "stream")]
-    count: bool,
-
-    /// Take N rows of a streaming command (monitor-traffic, ping, torch, listen), print
-    /// them, then cancel the command.
-    #[arg(long, value_name = "N")]
-    stream: Option<u64>,
-
-    /// The command: its path, then attribute (=name=value), query (?name=value) and API
-    /// (.proplist) words, passed on as they are.
-    #[arg(
-        value_name = "WORD",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    words: Vec<OsString>,
-}
-
-/// A password: never shown by `Debug`.
-#[derive(Clone, Default)]
-struct Password(String);
-
-impl FromStr for Password {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_string()))
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(<redacted>)")
-    }
-}
 
 /// Why the tool stopped early.
 #[derive(Debug)]
@@ -368,7 +228,7 @@ fn config(args: &Args, host: &str, port: Option<u16>, tx_size: usize) -> Config 
     if args.tls_anonymous {
         config = config.anonymous_dh();
     }
-    if args.tls_backend == "openssl" {
+    if args.tls_openssl {
         config = config.backend(TlsBackend::OpenSsl);
     }
     config
@@ -545,7 +405,21 @@ fn timed_out(failure: Failure, ms: u64) -> Failure {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::from_env() {
+        Ok(args) => args,
+        Err(Usage::Help) => {
+            println!("{}", args::HELP);
+            return ExitCode::SUCCESS;
+        }
+        Err(Usage::Version) => {
+            println!("routeros {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(Usage::Error(e)) => {
+            let _ = writeln!(std::io::stderr(), "routeros: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if args.host.is_some() && args.words.is_empty() {
         eprintln!("routeros: no command given (for example /system/identity/print); see --help");
         return ExitCode::from(2);
@@ -594,9 +468,14 @@ fn report(failure: Failure) -> ExitCode {
 mod tests {
     use super::*;
 
+    /// Parses a command line without the environment.
+    fn parse<const N: usize>(argv: [&str; N]) -> Args {
+        Args::parse_from(argv).expect("valid command line").args
+    }
+
     #[test]
     fn debug_never_shows_the_password() {
-        let args = Args::parse_from([
+        let args = parse([
             "routeros",
             "--host",
             "h",
@@ -610,7 +489,7 @@ mod tests {
 
     #[test]
     fn command_words_pass_through() {
-        let args = Args::parse_from([
+        let args = parse([
             "routeros",
             "--host",
             "h",
@@ -660,7 +539,7 @@ mod tests {
             let mut argv = vec!["routeros", "--host", "h"];
             argv.extend_from_slice(extra);
             argv.push("/x");
-            let args = Args::parse_from(argv);
+            let args = Args::parse_from(argv).unwrap().args;
             let config = config(&args, "h", args.port, 64);
             (config.uses_tls(), config.get_port())
         };
@@ -678,7 +557,7 @@ mod tests {
 
     #[test]
     fn default_timeout_bounds_every_wait() {
-        let args = Args::parse_from(["routeros", "--host", "h", "/x"]);
+        let args = parse(["routeros", "--host", "h", "/x"]);
         assert_eq!(args.timeout, 10_000);
         assert_eq!(bound(args.timeout), Some(Duration::from_secs(10)));
         assert_eq!(bound(0), None);
