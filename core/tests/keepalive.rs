@@ -308,3 +308,46 @@ fn pool_drops_a_dead_idle_connection_instead_of_handing_it_out() {
     )
     .expect("never hangs");
 }
+
+#[test]
+fn mux_probe_needs_no_slot() {
+    let script = Script::pending();
+    router(&script);
+    let time = FakeTime::default();
+    let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
+    // One slot, held by a command whose handle nobody reads.
+    let mux: Mux<'_, _, _, (), 1, 512> = Mux::new(script.clone(), script.clone(), &mut rx, &mut tx);
+    let policy = policy();
+    run_bounded(
+        async {
+            let held = mux.command(&["/interface/print"]).await.unwrap();
+            let mut timer = Timer(time.clone());
+            assert_eq!(
+                mux.keepalive(time.now(), &policy, &mut timer).await,
+                Ok(Probe::NotDue)
+            );
+            time.advance(30_000);
+            assert_eq!(
+                mux.keepalive(time.now(), &policy, &mut timer).await,
+                Ok(Probe::Answered)
+            );
+            assert_eq!(probes(&script), 1);
+            assert!(mux.is_usable());
+            // The held command's reply was routed meanwhile.
+            assert_eq!(
+                held.finish().await.map(|done| done.ret().is_none()),
+                Ok(true)
+            );
+            let _still = mux.command(&["/interface/print"]).await.unwrap();
+            script.go_silent();
+            time.advance(30_000);
+            assert_eq!(
+                mux.keepalive(time.now(), &policy, &mut timer).await,
+                Err(Error::Timeout)
+            );
+            assert!(!mux.is_usable());
+        },
+        POLLS,
+    )
+    .expect("never hangs");
+}

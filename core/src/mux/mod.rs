@@ -26,7 +26,6 @@ pub use waker::{Either, FREE_WAITERS};
 use crate::client::{Collected, Done, FromReply};
 use crate::error::{Buffer, Error};
 use crate::keepalive::{Delay, Keepalive, LastHeard, Probe};
-use crate::pool::HEALTH_CHECK;
 use crate::proto::{answer_to_plain, auth_error, check_md5_done, LoginRequest, TagText};
 use crate::request::Request;
 use crate::telemetry::Instant;
@@ -109,8 +108,12 @@ pub struct Mux<'b, R, W, Tm = (), const N: usize = 4, const S: usize = 1024> {
     failed: RefCell<Option<Error>>,
     /// The reader holds a sentence it could not route (see [`ReadHalf::pending`]).
     blocked: Cell<bool>,
-    /// `/cancel`s written whose own `!done` has not come yet.
+    /// `/cancel`s and keepalive probes written whose own `!done` has not come yet.
     cancels_due: Cell<u32>,
+    /// The number of the last keepalive probe sent.
+    probe_seq: Cell<u32>,
+    /// The tag of the last keepalive probe answered.
+    probe_answered: Cell<u32>,
     /// When the peer was last heard from (for [`keepalive`](Mux::keepalive)).
     last_heard: Cell<LastHeard>,
     telemetry: Tm,
@@ -182,6 +185,8 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
             failed: RefCell::new(failed),
             blocked: Cell::new(false),
             cancels_due: Cell::new(0),
+            probe_seq: Cell::new(0),
+            probe_answered: Cell::new(0),
             last_heard: Cell::new(LastHeard::new()),
             telemetry,
         }
@@ -357,9 +362,8 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
     /// (also one waiting for a row of a silent stream) and the mux is no longer usable.
     /// See the [`keepalive`](crate::keepalive) module.
     ///
-    /// The probe needs a slot, and waiting for one counts against the deadline: keep a slot
-    /// free (or `N` one larger than the commands and streams you hold open), or a connection
-    /// whose slots are all held by handles nobody reads is taken for dead.
+    /// The probe needs no slot (it has a tag of its own, like a `/cancel`), so it works
+    /// while every slot is held.
     ///
     /// **Cancel safety**: safe to drop; the probe is then cancelled.
     pub async fn keepalive<D: Delay>(
@@ -384,13 +388,15 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         Ok(Probe::Answered)
     }
 
-    /// Runs `/system/identity/print` and waits at most `deadline` (timed by `delay`) for
-    /// its end. No answer in time: the connection fails with [`Error::Timeout`].
+    /// Sends `/system/identity/print` (outside the slots, with a tag of its own) and waits
+    /// at most `deadline` (timed by `delay`) for its `!done`, reading and routing meanwhile.
+    /// No answer in time: the connection fails with [`Error::Timeout`].
     ///
-    /// **Cancel safety**: safe to drop; the probe is then cancelled.
+    /// **Cancel safety**: safe to drop (a probe cut short mid-write is finished by the next
+    /// writer; its late answer is dropped).
     pub async fn probe<D: Delay>(&self, deadline: Duration, delay: &mut D) -> Result<(), Error> {
         let ms = crate::keepalive::duration_ms(deadline);
-        match crate::keepalive::within(self.run(&HEALTH_CHECK), ms, delay).await {
+        match crate::keepalive::within(self.probe_now(), ms, delay).await {
             Some(result) => result.map(|_| ()),
             None => {
                 warn!("keepalive probe unanswered: the peer is gone");

@@ -150,8 +150,15 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                     self.untagged();
                     return false;
                 }
+                Routed::ProbeDone(tag) => self.probe_done(tag),
             }
         }
+    }
+
+    /// The keepalive probe tagged `tag` was answered.
+    fn probe_done(&self, tag: u32) {
+        self.probe_answered.set(tag);
+        self.wake_all();
     }
 
     /// An untagged reply had no single owner: dropping it could leave a command waiting
@@ -175,6 +182,14 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
                     if head.reply_word() == Some(b"!done") {
                         self.cancels_due
                             .set(self.cancels_due.get().saturating_sub(1));
+                    }
+                    return;
+                }
+                tag::Parsed::Probe(tag) => {
+                    if head.reply_word() == Some(b"!done") {
+                        self.cancels_due
+                            .set(self.cancels_due.get().saturating_sub(1));
+                        self.probe_done(tag);
                     }
                     return;
                 }

@@ -27,6 +27,8 @@ pub(crate) enum Routed {
     Fatal,
     /// An untagged reply while several commands (or a `/cancel`) could own it.
     Ambiguous,
+    /// The keepalive probe tagged `.0` ended.
+    ProbeDone(u32),
 }
 
 /// Who owns a reply without `.tag` (from a peer that does not echo tags): the only command
@@ -48,7 +50,7 @@ pub(crate) fn untagged_owner<const N: usize>(
 
 /// Routes `reply` to its slot. `rings[i]` is slot `i`'s buffer; a buffer currently lent
 /// out to a row view counts as full. `cancels_due` counts the `/cancel`s whose `!done` has
-/// not come yet (decremented here).
+/// not come yet, keepalive probes included (decremented here).
 pub(crate) fn route<const N: usize, const S: usize>(
     metas: &mut [Meta; N],
     rings: &[RefCell<Ring<S>>; N],
@@ -64,6 +66,13 @@ pub(crate) fn route<const N: usize, const S: usize>(
             Parsed::Cancel => {
                 if reply.kind() == ReplyKind::Done {
                     *cancels_due = cancels_due.saturating_sub(1);
+                }
+                return Routed::Dropped;
+            }
+            Parsed::Probe(tag) => {
+                if reply.kind() == ReplyKind::Done {
+                    *cancels_due = cancels_due.saturating_sub(1);
+                    return Routed::ProbeDone(tag);
                 }
                 return Routed::Dropped;
             }

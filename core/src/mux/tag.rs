@@ -4,10 +4,19 @@
 //! `W = 2^30 / N`, so a reply's tag names its slot and generation without a lookup table, and
 //! a reply for a finished command (an older generation) is recognised and dropped. The
 //! `/cancel` sent for a tag `t` carries the tag `t | 2^31`: cancels need no slot of their own,
-//! and their replies are told apart from every command's.
+//! and their replies are told apart from every command's. Keepalive probes, which need no
+//! slot either, are tagged above every cancel tag: `2^31 + 2^30 + k` with `1 <= k < 2^30`.
 
 /// Set on the tags of `/cancel` commands.
 pub(crate) const CANCEL_BIT: u32 = 1 << 31;
+
+/// Probe tags are above this (every cancel tag is at most this).
+const PROBE_BASE: u32 = CANCEL_BIT | (1 << 30);
+
+/// The tag of keepalive probe number `seq` (any `u32`; wraps).
+pub(crate) const fn probe_tag(seq: u32) -> u32 {
+    PROBE_BASE + 1 + seq % ((1 << 30) - 1)
+}
 
 /// How many generations fit in the tag space for `n` slots.
 pub(crate) const fn wrap(n: usize) -> u32 {
@@ -31,6 +40,8 @@ pub(crate) enum Parsed {
     Command { slot: usize, generation: u32 },
     /// A reply to a `/cancel`.
     Cancel,
+    /// A reply to a keepalive probe: its tag.
+    Probe(u32),
     /// A tag this client never sent.
     Foreign,
 }
@@ -40,6 +51,9 @@ pub(crate) fn parse(n: usize, tag: &[u8]) -> Parsed {
     let Some(value) = parse_u32(tag) else {
         return Parsed::Foreign;
     };
+    if value > PROBE_BASE {
+        return Parsed::Probe(value);
+    }
     if value & CANCEL_BIT != 0 {
         return Parsed::Cancel;
     }
@@ -97,9 +111,22 @@ mod tests {
                     assert_eq!(s, slot);
                     assert!(same_generation(n, generation, g));
                     assert_eq!(parse(n, &text(cancel_tag(tag))), Parsed::Cancel);
+                    assert!(cancel_tag(tag) < probe_tag(0));
                 }
             }
         }
+    }
+
+    #[test]
+    fn probe_tags_are_their_own() {
+        for seq in [0, 1, (1 << 30) - 2, (1 << 30) - 1, u32::MAX] {
+            let tag = probe_tag(seq);
+            assert_eq!(parse(4, &text(tag)), Parsed::Probe(tag));
+        }
+        assert_eq!(
+            parse(1, &text(cancel_tag(command_tag(1, 0, u32::MAX)))),
+            Parsed::Cancel
+        );
     }
 
     #[test]

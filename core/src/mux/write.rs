@@ -7,6 +7,7 @@ use embedded_io_async::{Read, Write};
 
 use super::*;
 use crate::error::Error;
+use crate::pool::HEALTH_CHECK;
 use crate::request::{CancelRequest, Request};
 use crate::telemetry::{Event, Telemetry};
 
@@ -91,6 +92,49 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         }
         writer.drain().await?;
         self.write_cancels(writer).await
+    }
+
+    /// Writes a keepalive probe and waits for its `!done`.
+    // The writer `RefCell` serves as an async lock (see `start`).
+    #[allow(clippy::await_holding_refcell_ref)]
+    pub(super) async fn probe_now(&self) -> Result<(), Error> {
+        let seq = self.probe_seq.get().wrapping_add(1);
+        self.probe_seq.set(seq);
+        let probe = tag::probe_tag(seq);
+        let mut writer = loop {
+            if let Some(e) = self.error() {
+                return Err(e);
+            }
+            if let Ok(writer) = self.writer.try_borrow_mut() {
+                break writer;
+            }
+            self.park(None, || self.writer_free() || !self.is_usable())
+                .await;
+        };
+        let hand_over = HandOver(self);
+        let result = async {
+            writer.drain().await?;
+            writer.encode(&HEALTH_CHECK, probe, false)?;
+            self.cancels_due
+                .set(self.cancels_due.get().saturating_add(1));
+            writer.drain().await?;
+            self.write_cancels(&mut writer).await
+        }
+        .await;
+        drop(writer);
+        drop(hand_over);
+        if let Err(e) = result {
+            if e.is_fatal() {
+                self.fail(e.clone());
+            }
+            return Err(e);
+        }
+        self.wait_until(None, || self.probe_answered.get() == probe)
+            .await;
+        match self.error() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     pub(super) fn cancel_pending(&self) -> bool {
