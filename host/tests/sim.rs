@@ -471,3 +471,27 @@ fn warnings_are_counted_once_per_connection() {
     identity(&config).unwrap();
     assert_eq!(N.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn mux_shared_by_local_tasks() {
+    // A `Mux` is `!Sync`: tasks spawned on a `LocalSet` (one thread) share it through an `Rc`.
+    // Tasks must be `'static`, so the buffers live for the whole program here.
+    let sim = Simulator::spawn(SimConfig::default()).unwrap();
+    let config = Config::new().host("127.0.0.1").port(sim.addr().port());
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt(), async move {
+        let rx: &'static mut [u8] = Box::leak(vec![0u8; 16 * 1024].into_boxed_slice());
+        let tx: &'static mut [u8] = Box::leak(vec![0u8; 1024].into_boxed_slice());
+        let mux: Mux<'static, 4, 4096> = connect_mux(&config, rx, tx).await.unwrap();
+        let mux = std::rc::Rc::new(mux);
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let mux = mux.clone();
+                tokio::task::spawn_local(async move { mux.identity().await.map(|i| i.to_string()) })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap(), "MikroTik");
+        }
+    });
+}
