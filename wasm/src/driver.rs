@@ -128,7 +128,7 @@ pub(crate) async fn drive(
             let waiter = job.waiter.clone();
             let future: JobFuture<'_> = match job.waiter.clone() {
                 Waiter::Command(cell) => Box::pin(run_command(&ctx, job, cell)),
-                Waiter::Stream(state) => Box::pin(run_stream(&ctx, job, timeout, state)),
+                Waiter::Stream(state) => Box::pin(run_stream(&ctx, job, state)),
             };
             tasks.push((waiter, future));
         }

@@ -185,7 +185,6 @@ enum StreamEvent {
 pub(crate) async fn run_stream(
     ctx: &Ctx<'_, '_>,
     job: Job,
-    timeout: Option<f64>,
     state: Rc<RefCell<StreamState>>,
 ) -> Result<(), Failure> {
     let mut place = Place::new(ctx.shared, job.ticket);
@@ -251,7 +250,8 @@ pub(crate) async fn run_stream(
         })
         .await;
         if let StreamEvent::Cancel = event {
-            let cancelled = with_timeout(timeout, stream.cancel()).await;
+            // The call's own limit bounds the cancel as it bounded the start.
+            let cancelled = with_timeout(job.limit, stream.cancel()).await;
             finish_stream(&state, None);
             return match cancelled {
                 Err(_) => Err(Failure::new(
