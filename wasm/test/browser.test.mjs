@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium } from 'playwright-core';
-import { freePort, startBridge, startStack, wasmDir, within } from './harness.mjs';
+import { freePort, pkgDir, startBridge, startStack, wasmDir, within } from './harness.mjs';
 
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = [
@@ -22,11 +22,12 @@ const FLAGS = [
 ];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.ts': 'text/plain' };
 
-/** Serves wasm/ (the package in pkg/, the page in test/browser/) on 127.0.0.1. */
+/** Serves the package at /pkg/ (wasm/pkg, or ROUTEROS_WASM_PKG) and the page in test/browser/ on 127.0.0.1. */
 function serveWasmDir() {
   const server = createServer((req, res) => {
-    const path = normalize(join(wasmDir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    const allowed = [join(wasmDir, 'pkg') + sep, join(wasmDir, 'test', 'browser') + sep];
+    const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const path = url.startsWith('/pkg/') ? normalize(join(pkgDir, url.slice(5))) : normalize(join(wasmDir, url));
+    const allowed = [pkgDir + sep, join(wasmDir, 'test', 'browser') + sep];
     if (!allowed.some((dir) => path.startsWith(dir)) || !existsSync(path)) {
       res.writeHead(404).end();
       return;
