@@ -13,6 +13,7 @@ mod query;
 mod reply;
 mod streams;
 mod tls;
+mod writer;
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;

@@ -9,11 +9,12 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use crate::conn::{Out, OutTx, Shared};
+use crate::conn::Shared;
 use crate::menus::MenuDef;
 use crate::model::{Change, Row};
 use crate::query::project;
 use crate::reply::Reply;
+use crate::writer::{Out, OutTx};
 
 /// A stream to run, with its arguments checked.
 pub(crate) enum StreamSpec {
