@@ -7,11 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 
+# Unpacked by an earlier run (see below).
+[ -x /opt/qemu-target32/usr/bin/qemu-system-arm ] && export PATH="/opt/qemu-target32/usr/bin:$PATH"
 if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >/dev/null; then
+    apt-get update -qq
     if ! apt-get install -y -qq qemu-system-arm qemu-system-misc >/dev/null 2>&1; then
         # A newer qemu-utils from backports can block the distribution's QEMU packages: then
         # unpack the two emulators beside it and install only the libraries they need.
-        apt-get update -qq
         dir=/opt/qemu-target32
         mkdir -p "$dir/debs"
         (cd "$dir/debs" && apt-get download qemu-system-arm qemu-system-misc)
@@ -21,7 +23,6 @@ if ! command -v qemu-system-arm >/dev/null || ! command -v qemu-system-riscv32 >
         export PATH="$dir/usr/bin:$PATH"
     fi
 fi
-[ -x /opt/qemu-target32/usr/bin/qemu-system-arm ] && export PATH="/opt/qemu-target32/usr/bin:$PATH"
 command -v node >/dev/null || { echo "node (20+) is needed for the wasm32 run" >&2; exit 1; }
 rustup target add wasm32-wasip1 thumbv6m-none-eabi riscv32imc-unknown-none-elf >/dev/null
 
