@@ -126,3 +126,52 @@ fn every_split_point_of_a_realistic_reply() {
     }
     assert_eq!(decode_in_chunks(&wire, &[1], 512), sentences);
 }
+
+proptest! {
+    /// An oversize sentence is reported once, after it has passed, with its reply word and
+    /// its tag wherever the tag stood, whatever the chunking; the next sentence is intact.
+    #[test]
+    fn oversize_sentences_keep_their_tag_wherever_it_stands(
+        fillers in prop::collection::vec(prop::collection::vec(b'a'..=b'z', 1..200), 1..6),
+        tag in 0u32..1_000_000,
+        position in 0usize..8,
+        chunks in prop::collection::vec(1usize..64, 1..8),
+    ) {
+        let tag_word = format!(".tag={tag}").into_bytes();
+        let mut words: Vec<Vec<u8>> = vec![b"!re".to_vec()];
+        words.extend(fillers.iter().map(|f| [b"=x=".as_slice(), f].concat()));
+        words.insert(1 + position % words.len(), tag_word);
+        // At least 300 bytes: never fits a 64-byte buffer.
+        words.push([b"=pad=".as_slice(), &[b'p'; 300]].concat());
+        let next: Vec<Vec<u8>> = vec![b"!done".to_vec(), b".tag=1".to_vec()];
+        let wire = encode_all(&[words, next.clone()]);
+
+        let mut buf = [0u8; 64];
+        let mut decoder = Decoder::new(&mut buf[..]);
+        let mut heads = Vec::new();
+        let mut whole = Vec::new();
+        let mut rest = &wire[..];
+        let mut sizes = chunks.iter().cycle();
+        loop {
+            loop {
+                match decoder.next_sentence() {
+                    Ok(Some(s)) => whole.push(s.words().map(<[u8]>::to_vec).collect::<Vec<_>>()),
+                    Ok(None) => break,
+                    Err(WireError::SentenceTooLarge) => heads.push((
+                        decoder.skipped().reply_word().map(<[u8]>::to_vec),
+                        decoder.skipped().tag().map(<[u8]>::to_vec),
+                    )),
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+            if rest.is_empty() {
+                break;
+            }
+            let want = (*sizes.next().unwrap()).min(rest.len());
+            let n = decoder.feed(&rest[..want]);
+            rest = &rest[n..];
+        }
+        prop_assert_eq!(heads, vec![(Some(b"!re".to_vec()), Some(tag.to_string().into_bytes()))]);
+        prop_assert_eq!(whole, vec![next]);
+    }
+}
