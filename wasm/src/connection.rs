@@ -115,16 +115,21 @@ impl Shared {
         });
         self.streams.len()
     }
+}
 
-    /// Tells the activity listener if the connection went from idle to busy or back.
-    pub(crate) fn set_active(&mut self, active: bool) {
-        if self.active == Some(active) {
+/// Tells the activity listener if the connection went from idle to busy or back. Must be
+/// called with `shared` not borrowed: the listener is JavaScript and may call back.
+pub(crate) fn set_active(shared: &RefCell<Shared>, active: bool) {
+    let listener = {
+        let mut s = shared.borrow_mut();
+        if s.active == Some(active) {
             return;
         }
-        self.active = Some(active);
-        if let Some(f) = &self.activity {
-            let _ = f.call1(&JsValue::UNDEFINED, &JsValue::from_bool(active));
-        }
+        s.active = Some(active);
+        s.activity.clone()
+    };
+    if let Some(f) = listener {
+        let _ = f.call1(&JsValue::UNDEFINED, &JsValue::from_bool(active));
     }
 }
 
@@ -209,8 +214,9 @@ impl Connection {
             ticket,
             waiter,
         });
-        shared.set_active(true);
         shared.wake();
+        drop(shared);
+        set_active(&self.shared, true);
     }
 
     fn not_accepting(&self) -> Option<Failure> {
@@ -351,9 +357,9 @@ impl Connection {
             .filter_map(|s| s.upgrade())
             .collect();
         let p = promise(|resolver| shared.close_waiters.push(resolver));
-        shared.set_active(true);
         shared.wake();
         drop(shared);
+        set_active(&self.shared, true);
         for stream in streams {
             stream.borrow_mut().request_cancel();
         }
@@ -382,11 +388,12 @@ impl Connection {
     /// once with the current state.
     #[wasm_bindgen(js_name = setActivityListener)]
     pub fn set_activity_listener(&self, listener: js_sys::Function) {
-        let mut shared = self.shared.borrow_mut();
-        let now = shared.active;
-        shared.activity = Some(listener);
-        shared.active = None;
-        shared.set_active(now.unwrap_or(false));
+        let now = {
+            let mut shared = self.shared.borrow_mut();
+            shared.activity = Some(listener);
+            shared.active.take()
+        };
+        set_active(&self.shared, now.unwrap_or(false));
     }
 }
 

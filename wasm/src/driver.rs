@@ -12,7 +12,7 @@ use routeros_core::mux::Mux;
 use routeros_core::Error;
 use wasm_bindgen::prelude::*;
 
-use crate::connection::{closed_by_close, Job, Shared, Waiter};
+use crate::connection::{closed_by_close, set_active, Job, Shared, Waiter};
 use crate::error::{ErrorType, Failure};
 use crate::inbound::Inbound;
 use crate::jobs::{run_command, run_stream};
@@ -184,9 +184,8 @@ pub(crate) async fn drive(
             Waiter::Command(_) => true,
             Waiter::Stream(state) => state.borrow().is_awaited(),
         });
-        let mut s = shared.borrow_mut();
-        let closing = s.close_requested;
-        s.set_active(busy || closing);
+        let closing = shared.borrow().close_requested;
+        set_active(&shared, busy || closing);
         Poll::Pending
     })
     .await;
@@ -210,13 +209,13 @@ pub(crate) async fn drive(
     let (queued, close_waiters, closed_waiters) = {
         let mut s = shared.borrow_mut();
         s.end_reason = Some(end.clone());
-        s.set_active(false);
         (
             s.queue.drain(..).collect::<Vec<_>>(),
             std::mem::take(&mut s.close_waiters),
             std::mem::take(&mut s.closed_waiters),
         )
     };
+    set_active(&shared, false);
     for job in queued {
         job.waiter.fail(&failure);
     }

@@ -52,6 +52,34 @@ describe('options', () => {
   });
 });
 
+describe('activity (what lets Node exit)', () => {
+  it('tells a BytePipe when it is busy, and survives a listener that calls back in', async () => {
+    const { connectPipe, socketPipe } = await import(pkgNode);
+    const sim = await startSim([]);
+    try {
+      const seen = [];
+      let ros;
+      let calledBack;
+      const pipe = socketPipe(net.connect({ host: sim.host, port: sim.port }));
+      const setActive = pipe.setActive;
+      pipe.setActive = (active) => {
+        seen.push(active);
+        setActive(active);
+        // A listener that calls into the connection while it is being told.
+        if (!active && ros && !calledBack) calledBack = ros.command(['/system/identity/print']);
+      };
+      ros = await within(10_000, connectPipe(pipe, { timeoutMs: 5000 }));
+      assert.equal(await ros.getIdentity(), 'MikroTik');
+      assert.equal((await within(5000, calledBack))[0].name, 'MikroTik');
+      assert.deepEqual(seen.slice(0, 3), [false, true, false]);
+      await ros.close();
+      assert.equal(seen.at(-1), false);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
 describe('slots', () => {
   let stack;
   before(async () => {
