@@ -9,7 +9,8 @@ use crate::wire::WireError;
 #[non_exhaustive]
 pub enum Buffer {
     /// The receive buffer could not hold a reply sentence; the sentence was skipped and the
-    /// connection stays usable.
+    /// connection stays usable. Also: a receive buffer under 5 bytes (the longest length
+    /// prefix), refused when the client is built.
     Receive,
     /// The send buffer could not hold the command.
     Send,
