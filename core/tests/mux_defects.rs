@@ -302,3 +302,41 @@ fn login_wipes_the_password_from_the_send_buffer() {
     assert!(has(&script.written_bytes()));
     assert!(!has(&tx), "the password stayed in the send buffer");
 }
+
+#[test]
+fn interrupted_is_an_error_only_for_a_command_nobody_here_cancelled() {
+    let script = Script::pending();
+    let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
+    let mux: M<'_, 2> = mux(&script, &mut rx, &mut tx);
+    run_bounded(
+        async {
+            // As on the `Client`: interrupted without a cancel from here is an error.
+            let fetch = mux.command(&["/tool/fetch"]).await.unwrap();
+            let tag = fetch.tag();
+            script.send(&[
+                "!trap".into(),
+                "=category=2".into(),
+                "=message=interrupted".into(),
+                format!(".tag={tag}"),
+            ]);
+            script.send(&["!done".into(), format!(".tag={tag}")]);
+            let Err(Error::Trap(trap)) = fetch.finish().await else {
+                panic!("interrupted is an error here");
+            };
+            assert_eq!(trap.message.as_str(), "interrupted");
+            // A stream ending with interrupted ended normally.
+            let stream = mux.stream(&["/ping"]).await.unwrap();
+            let tag = stream.tag();
+            script.send(&[
+                "!trap".into(),
+                "=category=2".into(),
+                "=message=interrupted".into(),
+                format!(".tag={tag}"),
+            ]);
+            script.send(&["!done".into(), format!(".tag={tag}")]);
+            assert!(stream.finish().await.is_ok());
+        },
+        POLLS,
+    )
+    .expect("finished");
+}
