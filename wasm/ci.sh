@@ -3,7 +3,7 @@
 # docs, unit tests), builds the npm package and runs its Node, browser, type and packaging
 # tests against the project's simulator. Exits non-zero on the first failure.
 #
-#   bash wasm/ci.sh          (from anywhere; warm: about 3.5 minutes on a 2-core machine; a fresh
+#   bash wasm/ci.sh          (from anywhere; warm: 2.5-3.5 minutes on a 2-core machine; a fresh
 #                            machine adds `cargo install wasm-bindgen-cli` (2.5 min quiet) and apt)
 set -euo pipefail
 
