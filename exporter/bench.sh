@@ -142,8 +142,15 @@ default = conf[conf.index("[default]"):]
 # The collectors closest to the exporter's defaults; everything else off.
 same = {"health", "dhcp", "dhcp_lease", "connections", "interface", "route", "firewall", "poe",
         "netwatch", "wireless", "wireless_clients", "queue"}
+# Connection settings and output options keep their values.
+keep = {"enabled", "module_only", "use_ssl", "no_ssl_certificate", "ssl_certificate_verify",
+        "ssl_check_hostname", "plaintext_login", "interface_with_default_name",
+        "address_list_entries", "total_address_list_counts", "ipv6_address_list_entries",
+        "ipv6_total_address_list_counts"}
 def switch(m):
     key = m.group(2)
+    if key in keep:
+        return m.group(0)
     return f"{m.group(1)}{key} = {'True' if key in same else 'False'}{m.group(4)}"
 default = re.sub(r"^(\s*)([a-z0-9_]+)(\s*=\s*)(?:True|False)(.*)$", switch, default, flags=re.M)
 default = re.sub(r"^(\s*username\s*=\s*)\S+", r"\1admin", default, flags=re.M)

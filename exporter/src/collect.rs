@@ -12,7 +12,7 @@ use crate::metrics::{Metric, Sample};
 
 /// Command slots of a router's connection: up to this many commands run at once; the
 /// others wait for a free slot.
-pub const SLOTS: usize = 8;
+pub const SLOTS: usize = 4;
 /// Bytes of reply rows each slot buffers before reading pauses (rows are small with
 /// `.proplist`). This also bounds the size of one row.
 pub const SLOT_BYTES: usize = 2048;
@@ -658,7 +658,7 @@ async fn queue<R: Read, W: Write>(
                             vec![
                                 ("type", "tree".into()),
                                 ("queue", name.clone()),
-                                ("direction", text(row.get("parent"))),
+                                ("parent", text(row.get("parent"))),
                             ],
                             v,
                         ));

@@ -108,6 +108,7 @@ pub fn record(state: &mut RouterState, outcomes: Vec<Outcome>, elapsed: Duration
         }
     }
     samples.sort_by_key(|s| s.metric);
+    samples.shrink_to_fit();
     state.samples = samples;
     state.scrape_seconds = elapsed.as_secs_f64();
     state.up = any_ok;
@@ -181,19 +182,25 @@ pub async fn run(
     tokio::time::sleep(offset).await;
     let mut failures: u32 = 0;
     let mut login_failed = false;
+    let name = router.name.escape_debug().to_string();
     loop {
         let start = Instant::now();
+        let had_failed = failures > 0;
         let err = session(&router, &collectors, &timing, &slot, &mut failures).await;
-        if matches!(err, RouterError::Lost(_)) && failures == 0 {
-            // A connection that worked and then broke: reconnect at the next tick, without
-            // counting it as a failed attempt.
-            let mut state = slot.lock();
-            fail(&mut state, &err, start.elapsed(), Duration::ZERO);
-            drop(state);
-            failures = 1;
+        if failures == 0 && had_failed {
+            eprintln!("routeros-exporter: router {name}: connected again");
+        }
+        let lived = start.elapsed();
+        if matches!(err, RouterError::Lost(_)) && failures == 0 && lived >= timing.interval {
+            // A connection that worked for a while and then broke: open it again at once,
+            // without counting a failed attempt. One that breaks right after login backs off
+            // like any failure, so a flapping router never gets a login storm.
+            eprintln!("routeros-exporter: router {name}: {err}; reconnecting");
+            fail(&mut slot.lock(), &err, lived, Duration::ZERO);
             continue;
         }
         let is_login = matches!(err, RouterError::Login(_));
+        failures = failures.saturating_add(1);
         if is_login != login_failed {
             // Switching between kinds of failure restarts the back-off of the new kind.
             failures = 1;
@@ -205,11 +212,11 @@ pub async fn run(
             timing.backoff_initial
         };
         let wait = backoff(initial, timing.backoff_max, failures, &router.name);
-        {
-            let mut state = slot.lock();
-            fail(&mut state, &err, start.elapsed(), wait);
+        if failures == 1 {
+            // The first failure of a streak is logged; the metrics show the rest.
+            eprintln!("routeros-exporter: router {name}: {err}; next attempt in {wait:.1?}");
         }
-        failures = failures.saturating_add(1);
+        fail(&mut slot.lock(), &err, lived, wait);
         tokio::time::sleep(wait).await;
     }
 }

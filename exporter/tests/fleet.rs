@@ -424,3 +424,28 @@ fn missing_menus_fail_their_collector_only() {
         "{t}"
     );
 }
+
+#[test]
+fn router_breaking_right_after_login_backs_off() {
+    // Logs in, then answers the first command with !fatal and closes: a flapping router.
+    let sim = routeros_sim::Simulator::spawn(SimConfig {
+        faults: Faults {
+            fatal_after_commands: Some(1),
+            ..Faults::default()
+        },
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let toml = format!(
+        "interval = \"200ms\"\ntimeout = \"1s\"\nbackoff_initial = \"1s\"\nbackoff_max = \"4s\"\n{}",
+        router_toml("flap", sim.addr(), "")
+    );
+    let addr = start_exporter(&toml);
+    std::thread::sleep(Duration::from_millis(3500));
+    let logins = sim.login_attempts();
+    // Back-off 1 s then 2 s: logins at about 0, 1 and 3 s. Reconnecting at once after each
+    // break would log in every few milliseconds.
+    assert!((2..=4).contains(&logins), "{logins} logins in 3.5 s");
+    let t = get(addr, "/metrics");
+    assert_eq!(value(&t, "routeros_up{router=\"flap\"}"), Some(0.0), "{t}");
+}
