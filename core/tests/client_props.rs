@@ -1,41 +1,10 @@
 //! The whole client fed arbitrary bytes by a "router": it must end every call with rows or a
 //! typed error, never panic and never wait forever (the transport ends after its bytes).
 
-use std::collections::VecDeque;
-
 use proptest::prelude::*;
 use routeros_core::wire::SentenceEncoder;
 use routeros_core::Client;
-
-/// Replays `bytes` in reads of at most `chunk` bytes, then reports end of stream.
-struct Replay {
-    bytes: VecDeque<u8>,
-    chunk: usize,
-}
-
-impl embedded_io_async::ErrorType for Replay {
-    type Error = core::convert::Infallible;
-}
-
-impl embedded_io_async::Read for Replay {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        let n = buf.len().min(self.chunk).min(self.bytes.len());
-        for (slot, byte) in buf.iter_mut().zip(self.bytes.drain(..n)) {
-            *slot = byte;
-        }
-        Ok(n)
-    }
-}
-
-impl embedded_io_async::Write for Replay {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        Ok(buf.len())
-    }
-
-    async fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
+use routeros_test_support::Script;
 
 /// Sentences made of reply words, tags and attributes in any order, some oversize.
 fn replies() -> impl Strategy<Value = Vec<u8>> {
@@ -69,10 +38,8 @@ fn replies() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn run(bytes: Vec<u8>, chunk: usize) {
-    let io = Replay {
-        bytes: bytes.into(),
-        chunk,
-    };
+    // The router sends `bytes` in reads of at most `chunk`, then closes.
+    let io = Script::replay(&bytes, chunk);
     let mut client = Client::new(io, vec![0u8; 128], vec![0u8; 256]);
     futures_executor::block_on(async {
         let _ = client.login("admin", "pw").await;
@@ -92,31 +59,11 @@ fn run(bytes: Vec<u8>, chunk: usize) {
     });
 }
 
-/// Swallows writes.
-struct Sink;
-
-impl embedded_io_async::ErrorType for Sink {
-    type Error = core::convert::Infallible;
-}
-
-impl embedded_io_async::Write for Sink {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        Ok(buf.len())
-    }
-
-    async fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
-
 fn run_mux(bytes: Vec<u8>, chunk: usize) {
     use routeros_core::mux::Mux;
-    let io = Replay {
-        bytes: bytes.into(),
-        chunk,
-    };
+    let io = Script::replay(&bytes, chunk);
     let (mut rx, mut tx) = ([0u8; 128], [0u8; 256]);
-    let mux: Mux<'_, Replay, Sink, (), 2, 256> = Mux::new(io, Sink, &mut rx, &mut tx);
+    let mux: Mux<'_, Script, Script, (), 2, 256> = Mux::new(io, Script::new(), &mut rx, &mut tx);
     futures_executor::block_on(async {
         let _ = mux.login("admin", "pw").await;
         let Ok(mut stream) = mux.stream(&["/interface/monitor-traffic"]).await else {

@@ -1,160 +1,20 @@
 //! The multiplexing client over a scripted in-memory transport: exact reply orders, replies
 //! that arrive before a command's write finishes, writes cut short, the bytes of `/cancel`.
 
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::future::poll_fn;
-use std::rc::Rc;
-use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use routeros_core::mux::Mux;
-use routeros_core::wire::{Decoder, SentenceEncoder};
 use routeros_core::Error;
+use routeros_test_support::Script;
 
-#[derive(Default)]
-struct Wire {
-    /// Bytes the "router" sent, not yet read.
-    incoming: VecDeque<u8>,
-    reader: Option<Waker>,
-    /// Bytes the client wrote.
-    written: Vec<u8>,
-    /// Accept at most this many bytes per write call.
-    write_chunk: Option<usize>,
-    /// Accept this many more bytes, then stall.
-    write_budget: Option<usize>,
-    /// While set, writes stay pending.
-    write_stalled: bool,
-    writer: Option<Waker>,
-    closed: bool,
-}
-
-#[derive(Clone, Default)]
-struct Script(Rc<RefCell<Wire>>);
-
-impl Script {
-    fn send(&self, words: &[&str]) {
-        let mut buf = [0u8; 512];
-        let mut enc = SentenceEncoder::new(&mut buf);
-        for w in words {
-            enc.word(w.as_bytes()).unwrap();
-        }
-        let bytes = enc.finish().unwrap().to_vec();
-        let mut wire = self.0.borrow_mut();
-        wire.incoming.extend(bytes);
-        if let Some(w) = wire.reader.take() {
-            w.wake();
-        }
-    }
-
-    fn send_raw(&self, bytes: &[u8]) {
-        let mut wire = self.0.borrow_mut();
-        wire.incoming.extend(bytes);
-        if let Some(w) = wire.reader.take() {
-            w.wake();
-        }
-    }
-
-    fn stall_writes(&self, stalled: bool) {
-        let mut wire = self.0.borrow_mut();
-        wire.write_stalled = stalled;
-        if !stalled {
-            if let Some(w) = wire.writer.take() {
-                w.wake();
-            }
-        }
-    }
-
-    /// Every sentence written so far, as lists of words; panics if the bytes are not whole
-    /// sentences.
-    fn written(&self) -> Vec<Vec<String>> {
-        let bytes = self.0.borrow().written.clone();
-        let mut buf = vec![0u8; 4096];
-        let mut decoder = Decoder::new(&mut buf[..]);
-        assert_eq!(decoder.feed(&bytes), bytes.len());
-        let mut out = Vec::new();
-        while let Some(s) = decoder.next_sentence().unwrap() {
-            out.push(
-                s.words()
-                    .map(|w| String::from_utf8(w.to_vec()).unwrap())
-                    .collect(),
-            );
-        }
-        assert_eq!(
-            decoder.buffered(),
-            0,
-            "a partial sentence was left on the wire"
-        );
-        out
-    }
-}
-
-struct Rd(Script);
-struct Wr(Script);
-
-impl embedded_io_async::ErrorType for Rd {
-    type Error = embedded_io_async::ErrorKind;
-}
-impl embedded_io_async::ErrorType for Wr {
-    type Error = embedded_io_async::ErrorKind;
-}
-
-impl embedded_io_async::Read for Rd {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        poll_fn(|cx| {
-            let mut wire = self.0 .0.borrow_mut();
-            if wire.incoming.is_empty() {
-                if wire.closed {
-                    return Poll::Ready(Ok(0));
-                }
-                wire.reader = Some(cx.waker().clone());
-                return Poll::Pending;
-            }
-            let n = buf.len().min(wire.incoming.len());
-            for (slot, byte) in buf.iter_mut().zip(wire.incoming.drain(..n)) {
-                *slot = byte;
-            }
-            Poll::Ready(Ok(n))
-        })
-        .await
-    }
-}
-
-impl embedded_io_async::Write for Wr {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        poll_fn(|cx| {
-            let mut wire = self.0 .0.borrow_mut();
-            if wire.write_stalled {
-                wire.writer = Some(cx.waker().clone());
-                return Poll::Pending;
-            }
-            let mut n = wire.write_chunk.unwrap_or(buf.len()).min(buf.len());
-            if let Some(budget) = wire.write_budget {
-                if budget == 0 {
-                    wire.writer = Some(cx.waker().clone());
-                    return Poll::Pending;
-                }
-                n = n.min(budget);
-                wire.write_budget = Some(budget - n);
-            }
-            wire.written.extend_from_slice(&buf[..n]);
-            Poll::Ready(Ok(n))
-        })
-        .await
-    }
-
-    async fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
-
-type MockMux = Mux<'static, Rd, Wr, (), 4, 512>;
+type MockMux = Mux<'static, Script, Script, (), 4, 512>;
 
 fn mock() -> (Script, MockMux) {
-    let script = Script::default();
+    // Reads pend until the test queues the router's bytes.
+    let script = Script::pending();
     let rx = Box::leak(vec![0u8; 1024].into_boxed_slice());
     let tx = Box::leak(vec![0u8; 512].into_boxed_slice());
-    let mux = Mux::new(Rd(script.clone()), Wr(script.clone()), rx, tx);
+    let mux = Mux::new(script.clone(), script.clone(), rx, tx);
     (script, mux)
 }
 
@@ -176,7 +36,7 @@ async fn replies_routed_by_tag_whatever_their_order() {
     let (script, mux) = mock();
     let mut a = mux.command(&["/a"]).await.unwrap();
     let mut b = mux.command(&["/b"]).await.unwrap();
-    assert_eq!(script.written(), [vec!["/a", T0], vec!["/b", T1]]);
+    assert_eq!(script.written_whole(), [vec!["/a", T0], vec!["/b", T1]]);
     script.send(&["!re", "=n=b1", T1]);
     script.send(&["!re", "=n=x", ".tag=99"]); // foreign
     script.send(&["!weird", T0]); // unknown reply word
@@ -242,12 +102,12 @@ async fn cancel_in_order(order: &[&[&str]]) {
     let router = async {
         // Wait until the /cancel is on the wire, then answer in the given order.
         loop {
-            if script.written().iter().any(|s| s[0] == "/cancel") {
+            if script.written_whole().iter().any(|s| s[0] == "/cancel") {
                 break;
             }
             tokio::task::yield_now().await;
         }
-        assert_eq!(script.written()[1], ["/cancel", "=tag=5", CANCEL_T0]);
+        assert_eq!(script.written_whole()[1], ["/cancel", "=tag=5", CANCEL_T0]);
         // A row already in flight when the cancel arrived.
         script.send(&["!re", "=rx=2", T0]);
         for sentence in order {
@@ -322,15 +182,15 @@ async fn dropped_stream_writes_its_cancel_on_the_next_poll() {
     within(stream.next()).await.unwrap().unwrap();
     drop(stream);
     // Nothing is written by the drop itself...
-    assert_eq!(script.written().len(), 2);
+    assert_eq!(script.written_whole().len(), 2);
     assert_eq!(mux.slots_in_use(), 2);
     // ...but by the next poll that drives the connection.
     let reader = other.next();
     let router = async {
-        while script.written().len() < 3 {
+        while script.written_whole().len() < 3 {
             tokio::task::yield_now().await;
         }
-        assert_eq!(script.written()[2], ["/cancel", "=tag=5", CANCEL_T0]);
+        assert_eq!(script.written_whole()[2], ["/cancel", "=tag=5", CANCEL_T0]);
         script.send(&["!re", "=late=1", T0]); // dropped: the stream is gone
         script.send(TRAP);
         script.send(CANCEL_DONE);
@@ -345,10 +205,10 @@ async fn dropped_stream_writes_its_cancel_on_the_next_poll() {
 #[tokio::test]
 async fn a_write_cut_short_is_finished_by_the_next_writer() {
     let (script, mux) = mock();
-    script.0.borrow_mut().write_chunk = Some(3);
+    script.write_chunk(3);
     let mut first = mux.command(&["/first", "=a=1"]).await.unwrap();
     // Start a command and give up on it after its first five bytes.
-    script.0.borrow_mut().write_budget = Some(5);
+    script.write_budget(Some(5));
     {
         let start = mux.command(&["/abandoned", "=some=value"]);
         assert!(tokio::time::timeout(Duration::from_millis(20), start)
@@ -356,11 +216,10 @@ async fn a_write_cut_short_is_finished_by_the_next_writer() {
             .is_err());
     }
     assert!(mux.slots_in_use() == 2);
-    script.0.borrow_mut().write_budget = None;
-    script.stall_writes(false);
+    script.write_budget(None);
     // The next command first finishes the abandoned sentence, then cancels it.
     let mut third = within(mux.command(&["/third"])).await.unwrap();
-    let written = script.written();
+    let written = script.written_whole();
     let paths: Vec<&str> = written.iter().map(|s| s[0].as_str()).collect();
     assert_eq!(paths, ["/first", "/abandoned", "/third", "/cancel"]);
     assert_eq!(written[3][1], "=tag=6");
@@ -394,7 +253,7 @@ async fn a_control_byte_fails_every_handle() {
 async fn peer_close_fails_handles_with_closed() {
     let (script, mux) = mock();
     let mut a = mux.command(&["/a"]).await.unwrap();
-    script.0.borrow_mut().closed = true;
+    script.close();
     assert_eq!(within(a.next()).await.unwrap().unwrap_err(), Error::Closed);
     drop(a);
     assert_eq!(mux.slots_in_use(), 0);
@@ -479,7 +338,7 @@ async fn a_reader_dropped_mid_read_hands_over_to_a_waiting_handle() {
 async fn a_writer_dropped_mid_write_hands_over_to_a_waiting_writer() {
     let (script, mux) = mock();
     let mux: &'static MockMux = Box::leak(Box::new(mux));
-    script.0.borrow_mut().write_budget = Some(4);
+    script.write_budget(Some(4));
     let local = tokio::task::LocalSet::new();
     local
         .run_until(async move {
@@ -494,13 +353,9 @@ async fn a_writer_dropped_mid_write_hands_over_to_a_waiting_writer() {
                 mux.command(&["/second"]).await.unwrap().tag()
             });
             within(first).await.unwrap();
-            script.0.borrow_mut().write_budget = None;
-            let waker = script.0.borrow_mut().writer.take();
-            if let Some(waker) = waker {
-                waker.wake();
-            }
+            script.write_budget(None);
             let tag = within(second).await.unwrap();
-            let written = script.written();
+            let written = script.written_whole();
             assert_eq!(written[0][0], "/first");
             assert_eq!(written[1], ["/second", &format!(".tag={tag}") as &str]);
             assert_eq!(written[2], ["/cancel", "=tag=5", CANCEL_T0]);
@@ -518,8 +373,8 @@ fn send_and_size() {
     assert_send::<Mux<'static, TokioRd, TokioWr, (), 4, 512>>();
     assert_send::<routeros_core::pool::PoolState<u32, 4>>();
     assert_eq!(
-        std::mem::size_of::<Mux<'static, Rd, Wr, (), 4, 512>>(),
-        std::mem::size_of::<Mux<'static, Rd, Wr, ((), ()), 4, 512>>()
+        std::mem::size_of::<Mux<'static, Script, Script, (), 4, 512>>(),
+        std::mem::size_of::<Mux<'static, Script, Script, ((), ()), 4, 512>>()
     );
 }
 
@@ -529,8 +384,8 @@ async fn a_row_kept_past_a_reconnect_holds_its_slot_back_until_dropped() {
     let mut old = mux.command(&["/old"]).await.unwrap();
     script.send(&["!re", "=n=old", T0]);
     let row = within(old.next()).await.unwrap().unwrap();
-    let fresh = Script::default();
-    within(mux.reconnect(Rd(fresh.clone()), Wr(fresh.clone())))
+    let fresh = Script::pending();
+    within(mux.reconnect(fresh.clone(), fresh.clone()))
         .await
         .unwrap();
     // Slot 0 is free but lent out: the new command goes to slot 1 and sees nothing old.
@@ -572,13 +427,8 @@ async fn an_oversize_done_ends_only_its_own_command() {
     let a = mux.command(&["/a"]).await.unwrap();
     let b = mux.command(&["/b"]).await.unwrap();
     // A `!done` for `a` whose `=ret=` is larger than the 1 KiB receive buffer.
-    let mut buf = vec![0u8; 4096];
-    let mut enc = SentenceEncoder::new(&mut buf);
-    enc.word(b"!done").unwrap();
-    enc.word(T0.as_bytes()).unwrap();
-    enc.attribute("ret", &[b'r'; 3000]).unwrap();
-    let big = enc.finish().unwrap().to_vec();
-    script.send_raw(&big);
+    let ret = format!("=ret={}", "r".repeat(3000));
+    script.send(&["!done", T0, &ret]);
     script.send(&["!re", "=n=b1", T1]);
     script.send(&["!done", T1]);
     assert_eq!(
