@@ -223,6 +223,15 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         self.state == State::Ready
     }
 
+    /// Sets the receive side's skip limit (see [`Decoder::set_skip_limit`]; default
+    /// [`Decoder::DEFAULT_SKIP_LIMIT`], 16 MiB): a reply word claiming more, or an oversize
+    /// reply that would drop more, ends the connection at once with
+    /// [`Error::Wire`]`(`[`WireError::TooLargeToSkip`](crate::wire::WireError::TooLargeToSkip)`)`
+    /// instead of being skipped.
+    pub fn set_skip_limit(&mut self, bytes: u32) {
+        self.rx.set_skip_limit(bytes);
+    }
+
     /// Logs in: the plain method first, then the pre-6.43 MD5 challenge if the router
     /// answers with one. Wrong credentials give [`Error::AuthFailed`].
     ///

@@ -202,6 +202,15 @@ impl<'b, R: Read, W: Write, Tm: Telemetry, const N: usize, const S: usize> Mux<'
         self.failed.borrow().is_none()
     }
 
+    /// Sets the receive side's skip limit (see [`Decoder::set_skip_limit`]; default
+    /// [`Decoder::DEFAULT_SKIP_LIMIT`], 16 MiB): a reply word claiming more, or an oversize
+    /// reply that would drop more, ends the connection at once with
+    /// [`Error::Wire`]`(`[`WireError::TooLargeToSkip`](crate::wire::WireError::TooLargeToSkip)`)`
+    /// for every command and stream, instead of being skipped.
+    pub fn set_skip_limit(&mut self, bytes: u32) {
+        self.reader.get_mut().decoder.set_skip_limit(bytes);
+    }
+
     /// What ended the connection, if it has ended.
     pub fn error(&self) -> Option<Error> {
         self.failed.borrow().clone()

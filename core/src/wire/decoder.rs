@@ -14,7 +14,16 @@ use super::{Sentence, WireError};
 /// step and later sentences decode normally. It is reported once, as
 /// [`WireError::SentenceTooLarge`], when its last byte has passed: by then
 /// [`skipped`](Self::skipped) knows its reply word and its `.tag`, wherever the tag stood,
-/// so a caller can charge it to the right command. A word claiming any length up to
+/// so a caller can charge it to the right command.
+///
+/// Skipping is bounded by the [skip limit](Self::set_skip_limit) (default
+/// [`DEFAULT_SKIP_LIMIT`](Self::DEFAULT_SKIP_LIMIT), 16 MiB; real replies carry words up to
+/// about 64 KiB). A word that claims more than the limit (and more than the buffer holds), or
+/// an oversize sentence whose skipped bytes would pass it, is reported at once, as soon as
+/// the length prefix is read, as [`WireError::TooLargeToSkip`]: a peer announcing a 4 GiB
+/// word ends the connection rather than keeping it reading for gigabytes. That error, like
+/// [`WireError::ControlByte`], cannot be recovered from: the decoder keeps returning it.
+/// A word claiming any length up to
 /// `u32::MAX` is handled with checked arithmetic on every target (16, 32 or 64-bit). The
 /// buffer must hold at least [`MIN_CAPACITY`](Self::MIN_CAPACITY) bytes (a whole length
 /// prefix); the clients refuse smaller ones. A reserved control byte ([`WireError::ControlByte`]) cannot be recovered from:
@@ -45,6 +54,11 @@ pub struct Decoder<B> {
     failed: Option<WireError>,
     /// The opening words of the sentence skipped last for being too large.
     skipped: SkippedHead,
+    /// Most bytes a word may claim, or an oversize sentence may still drop, before the
+    /// stream is given up as [`WireError::TooLargeToSkip`].
+    skip_limit: u32,
+    /// Bytes the oversize sentence being skipped may still drop within `skip_limit`.
+    skip_budget: u32,
 }
 
 /// Progress through a sentence that did not fit the buffer.
@@ -61,6 +75,10 @@ impl<B> Decoder<B> {
     /// The smallest usable buffer: the longest length prefix. With less, a word with a
     /// 5-byte prefix could never be read and the decoder would stall.
     pub const MIN_CAPACITY: usize = super::MAX_PREFIX_LEN;
+
+    /// The default [skip limit](Decoder::set_skip_limit): 16 MiB, 256 times the largest words
+    /// real routers send (about 64 KiB).
+    pub const DEFAULT_SKIP_LIMIT: u32 = 16 << 20;
 }
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
@@ -75,7 +93,39 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
             skip: Skip::Off,
             failed: None,
             skipped: SkippedHead::EMPTY,
+            skip_limit: Self::DEFAULT_SKIP_LIMIT,
+            skip_budget: 0,
         }
+    }
+
+    /// Sets the skip limit: the most bytes a received word may claim, and the most bytes of
+    /// an oversize sentence the decoder drops (beyond the buffer-full it first holds), before
+    /// it reports [`WireError::TooLargeToSkip`] instead of skipping. A word that fits the
+    /// buffer is never refused, whatever the limit. Default:
+    /// [`DEFAULT_SKIP_LIMIT`](Self::DEFAULT_SKIP_LIMIT).
+    ///
+    /// ```
+    /// use routeros_core::wire::{Decoder, WireError};
+    /// let mut buf = [0u8; 64];
+    /// let mut decoder = Decoder::new(&mut buf);
+    /// decoder.set_skip_limit(1 << 20);
+    /// // `!re`, then a word claiming 2 MiB (prefix 0xE0 0x20 0x00 0x00).
+    /// decoder.feed(&[3, b'!', b'r', b'e', 0xE0, 0x20, 0x00, 0x00]);
+    /// assert_eq!(decoder.next_sentence().unwrap_err(), WireError::TooLargeToSkip);
+    /// ```
+    pub fn set_skip_limit(&mut self, bytes: u32) {
+        self.skip_limit = bytes;
+    }
+
+    /// The current [skip limit](Self::set_skip_limit).
+    pub fn skip_limit(&self) -> u32 {
+        self.skip_limit
+    }
+
+    /// The most bytes a word may claim before it is refused: the skip limit, or the buffer's
+    /// size if larger (a word that fits is always read).
+    fn word_limit(&self) -> u64 {
+        u64::from(self.skip_limit).max(self.buf.as_ref().len() as u64)
     }
 
     /// Capacity of the buffer: the largest sentence (encoded, with terminator) that fits.
@@ -96,6 +146,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
         self.skip = Skip::Off;
         self.failed = None;
         self.skipped = SkippedHead::EMPTY;
+        self.skip_budget = 0;
     }
 
     /// Free space to read into. Never empty while the decoder can make progress: when the
@@ -187,6 +238,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
                     }
                     self.start = whole_words_end;
                     self.skip = Skip::Boundary;
+                    self.skip_budget = self.skip_limit;
                 }
             }
         }
@@ -216,6 +268,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
             &self.buf.as_ref()[..self.end],
             self.start,
             self.buf.as_ref().len(),
+            self.word_limit(),
         );
         if let Err(e) = result {
             self.failed = Some(e);
@@ -242,6 +295,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
                     let drop = available.min(u64::from(left));
                     self.start += drop as usize;
                     let left = left - drop as u32;
+                    // Charged to the budget when the word's length was read.
                     if left > 0 {
                         self.skip = Skip::Word(left);
                         return Ok(false);
@@ -258,6 +312,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
                             self.skip = Skip::Off;
                         }
                         LengthPrefix::Complete { len, prefix } => {
+                            // Refused at once when it would take the sentence past the skip
+                            // limit: no waiting for gigabytes to pass.
+                            let cost = len.saturating_add(prefix as u32);
+                            let Some(budget) = self.skip_budget.checked_sub(cost) else {
+                                self.failed = Some(WireError::TooLargeToSkip);
+                                return Err(WireError::TooLargeToSkip);
+                            };
+                            self.skip_budget = budget;
                             // A word short enough to be a `.tag=` is looked at whole (waiting
                             // for its bytes if the buffer can hold it); longer ones are
                             // dropped as they arrive.
@@ -286,10 +348,11 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
 const TAG_WORD_MAX: usize = 5 + 10;
 
 /// Looks for a whole sentence in `bytes[start..]`; `capacity` is the buffer's size, to tell
-/// a sentence that is still arriving from one that can never fit.
+/// a sentence that is still arriving from one that can never fit; a word claiming more than
+/// `word_limit` bytes is [`WireError::TooLargeToSkip`].
 #[inline]
-fn scan(bytes: &[u8], start: usize, capacity: usize) -> Result<Scan, WireError> {
-    scan_within(bytes, start, capacity, usize::MAX)
+fn scan(bytes: &[u8], start: usize, capacity: usize, word_limit: u64) -> Result<Scan, WireError> {
+    scan_within(bytes, start, capacity, word_limit, usize::MAX)
 }
 
 /// [`scan`] for an address space of `limit` bytes: a position past `limit` means the
@@ -301,6 +364,7 @@ fn scan_within(
     bytes: &[u8],
     start: usize,
     capacity: usize,
+    word_limit: u64,
     limit: usize,
 ) -> Result<Scan, WireError> {
     let mut pos = start;
@@ -315,6 +379,9 @@ fn scan_within(
         } else {
             match decode_length(&bytes[pos..])? {
                 LengthPrefix::Complete { len, prefix } => {
+                    if u64::from(len) > word_limit {
+                        return Err(WireError::TooLargeToSkip);
+                    }
                     let Ok(len) = usize::try_from(len) else {
                         return Ok(Scan::too_large(word_start));
                     };
@@ -617,13 +684,95 @@ mod tests {
     }
 
     #[test]
-    fn huge_declared_length_is_skipped_not_a_panic() {
+    fn huge_declared_length_is_an_error_at_once() {
+        // The six bytes of the fuzzer's finding: a word claiming 4 GiB, then one byte of it.
         let mut buf = [0u8; 16];
         let mut d = Decoder::new(&mut buf);
         d.feed(&[0xF0, 0xFF, 0xFF, 0xFF, 0xFF, b'a']);
-        assert!(d.next_sentence().unwrap().is_none());
-        assert!(d.is_skipping());
-        assert_eq!(d.buffered(), 0);
+        assert_eq!(d.next_sentence().unwrap_err(), WireError::TooLargeToSkip);
+        assert!(!d.is_skipping());
+        // Sticky: the stream cannot be resynchronised.
+        assert_eq!(d.next_sentence().unwrap_err(), WireError::TooLargeToSkip);
+        d.feed(&[5, b'!', b'd', b'o', b'n', b'e', 0]);
+        assert_eq!(d.next_sentence().unwrap_err(), WireError::TooLargeToSkip);
+    }
+
+    #[test]
+    fn huge_declared_length_is_an_error_at_any_offset_and_chunking() {
+        let mut wire = std::vec![3, b'!', b'r', b'e', 6, b'.', b't', b'a', b'g', b'=', b'9'];
+        wire.extend_from_slice(&[0xF0, 0xFF, 0xFF, 0xFF, 0xFF, b'a']);
+        for chunk in 1..=wire.len() {
+            let mut buf = [0u8; 8];
+            let mut d = Decoder::new(&mut buf);
+            let mut result = Ok(());
+            for part in wire.chunks(chunk) {
+                let mut rest = part;
+                while !rest.is_empty() && result.is_ok() {
+                    let k = d.feed(rest);
+                    rest = &rest[k..];
+                    result = d.next_sentence().map(|s| assert!(s.is_none()));
+                }
+            }
+            assert_eq!(result, Err(WireError::TooLargeToSkip), "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn words_up_to_the_skip_limit_are_skipped_and_beyond_it_refused() {
+        // A 16-byte buffer and a 1000-byte limit: a 1000-byte word is skipped, a 1001-byte
+        // one refused as soon as its length is read.
+        for (len, ok) in [(1000u16, true), (1001, false)] {
+            let mut wire = std::vec![3, b'!', b'r', b'e'];
+            wire.extend_from_slice(&(0x8000 | len).to_be_bytes());
+            let mut buf = [0u8; 16];
+            let mut d = Decoder::new(&mut buf);
+            d.set_skip_limit(1000 + 2);
+            d.feed(&wire);
+            let got = d.next_sentence().map(|s| s.is_none());
+            if ok {
+                assert_eq!(got, Ok(true));
+                assert!(d.is_skipping());
+            } else {
+                assert_eq!(got, Err(WireError::TooLargeToSkip));
+            }
+        }
+    }
+
+    #[test]
+    fn an_oversize_sentence_that_would_pass_the_skip_limit_is_refused() {
+        // Many words each under the limit: the sentence as a whole passes it.
+        let mut buf = [0u8; 16];
+        let mut d = Decoder::new(&mut buf);
+        d.set_skip_limit(500);
+        d.feed(&[3, b'!', b'r', b'e']);
+        let word = [b'w'; 100];
+        let mut error = None;
+        for _ in 0..10 {
+            let mut rest = &[&[100u8][..], &word[..]].concat()[..];
+            while !rest.is_empty() {
+                let k = d.feed(rest);
+                rest = &rest[k..];
+                if let Err(e) = d.next_sentence() {
+                    error = Some(e);
+                    break;
+                }
+            }
+            if error.is_some() {
+                break;
+            }
+        }
+        assert_eq!(error, Some(WireError::TooLargeToSkip));
+    }
+
+    #[test]
+    fn a_word_that_fits_the_buffer_is_read_whatever_the_limit() {
+        let mut wire = [0u8; 256];
+        let n = encode(&[b"!re", &[b'x'; 200]], &mut wire);
+        let mut buf = [0u8; 256];
+        let mut d = Decoder::new(&mut buf);
+        d.set_skip_limit(10);
+        d.feed(&wire[..n]);
+        assert_eq!(d.next_sentence().unwrap().unwrap().len(), 2);
     }
 
     #[test]
@@ -646,7 +795,7 @@ mod tests {
                 wire.truncate(offset);
                 wire.extend_from_slice(&bytes);
                 for within in [limit, usize::MAX] {
-                    match scan_within(&wire, 0, 16, within) {
+                    match scan_within(&wire, 0, 16, u64::MAX, within) {
                         Ok(Scan::Incomplete {
                             too_large: true,
                             whole_words_end,

@@ -26,6 +26,11 @@ pub enum WireError {
     /// A received sentence did not fit the receive buffer. It was skipped; the stream is
     /// still in step.
     SentenceTooLarge,
+    /// A received word claimed more bytes than the decoder's skip limit (see
+    /// [`Decoder::set_skip_limit`]; 16 MiB by default), or an oversize sentence would have
+    /// run past it. Reported as soon as the length is read; the stream is given up (the
+    /// decoder keeps returning this error) and the connection must be closed.
+    TooLargeToSkip,
     /// The output buffer cannot hold what was to be written.
     BufferTooSmall,
     /// A zero-length word was to be written; it would end the sentence early.
@@ -44,6 +49,9 @@ impl core::fmt::Display for WireError {
             Self::SentenceTooLarge => {
                 f.write_str("received sentence is larger than the receive buffer")
             }
+            Self::TooLargeToSkip => f.write_str(
+                "received word or sentence claims more bytes than the decoder's skip limit",
+            ),
             Self::BufferTooSmall => f.write_str("buffer too small for the sentence"),
             Self::EmptyWord => f.write_str("a word cannot be empty"),
             Self::Malformed => f.write_str("bytes are not a run of whole words"),

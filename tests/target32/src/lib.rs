@@ -160,7 +160,8 @@ fn decoder_oversize_tag_last() -> Result<(), Failure> {
 
 fn decoder_huge_words() -> Result<(), Failure> {
     // A word at buffer offset 0 claiming 0xFFFF_FFFA..=0xFFFF_FFFF bytes: on a 32-bit target
-    // `offset + prefix + len` overflows `usize`. It must be skipped, not trap or stall.
+    // `offset + prefix + len` overflows `usize`. It must be refused at once (past the skip
+    // limit), not trap, stall or wait for more.
     for last in [0xFA, 0xFB, 0xFE, 0xFF] {
         let mut buf = [0u8; 16];
         let mut decoder = Decoder::new(&mut buf[..]);
@@ -168,16 +169,13 @@ fn decoder_huge_words() -> Result<(), Failure> {
             decoder.feed(&[0xF0, 0xFF, 0xFF, 0xFF, last, b'a']) == 6,
             "six bytes fit",
         )?;
-        match decoder.next_sentence() {
-            Ok(None) | Err(WireError::SentenceTooLarge) => {}
-            _ => return Err("a huge word gave something else than need-more or too-large"),
-        }
-        check(decoder.is_skipping(), "the decoder skips the huge word")?;
-        // More bytes keep being taken: no stall.
-        check(decoder.feed(&[b'b'; 16]) == 16, "the decoder stalled")?;
         check(
-            matches!(decoder.next_sentence(), Ok(None)),
-            "still inside the huge word",
+            matches!(decoder.next_sentence(), Err(WireError::TooLargeToSkip)),
+            "a huge word must be TooLargeToSkip at once",
+        )?;
+        check(
+            matches!(decoder.next_sentence(), Err(WireError::TooLargeToSkip)),
+            "the error is sticky",
         )?;
     }
     Ok(())
@@ -365,9 +363,9 @@ fn client_huge_word() -> Result<(), Failure> {
     let (mut rx, mut tx) = ([0u8; 64], [0u8; 64]);
     let mut client = Client::new(Scripted::new(&bytes[..n + 6]), &mut rx[..], &mut tx[..]);
     block_on(client.login("admin", ""))?.map_err(|_| "login failed")?;
-    // The router sends a word claiming 4 GiB and closes: a typed error, no trap, no hang.
+    // The router sends a word claiming 4 GiB: a typed error at once, no trap, no hang.
     match block_on(client.run(&["/x"]))? {
-        Err(Error::Closed) | Err(Error::BufferTooSmall(_)) => Ok(()),
-        _ => Err("a huge word then a close must be a typed error"),
+        Err(Error::Wire(WireError::TooLargeToSkip)) => Ok(()),
+        _ => Err("a huge word must be Wire(TooLargeToSkip)"),
     }
 }
