@@ -167,25 +167,33 @@ EOF
 "$VENV/bin/mktxp" --cfg-dir "$MKDIR" export >"$WORK/mktxp.log" 2>&1 &
 MK_PID=$!
 PIDS+=($MK_PID)
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$MK_PORT/" 2>/dev/null && break; sleep 0.2; done
-log "mktxp $MKV: $MK_N routers, 5 worker threads, $MK_SCRAPES scrapes"
+# mktxp connects to every router before it serves HTTP.
+ready=$(date +%s.%N)
+for _ in $(seq 600); do
+    curl -s -o /dev/null -m 2 "http://127.0.0.1:$MK_PORT/" 2>/dev/null && break
+    kill -0 $MK_PID 2>/dev/null || fail "mktxp exited: $(tail -3 "$WORK/mktxp.log")"
+    sleep 0.5
+done
+READY=$(python3 -c "import time; print(f'{time.time() - $ready:.1f}')")
+log "mktxp $MKV: $MK_N routers, 5 worker threads, serving after $READY s; $MK_SCRAPES scrapes"
 m0=$(ticks $MK_PID); mw0=$(date +%s.%N)
 : >"$WORK/mk_scrapes"
 for _ in $(seq "$MK_SCRAPES"); do
-    curl -sf -m 300 -o "$WORK/mk_metrics.txt" -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$MK_PORT/metrics" >>"$WORK/mk_scrapes" || echo "300 0" >>"$WORK/mk_scrapes"
+    curl -sf -m 300 -o "$WORK/mk_metrics.txt" -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$MK_PORT/metrics" >>"$WORK/mk_scrapes" ||
+        fail "mktxp scrape failed: $(tail -3 "$WORK/mktxp.log")"
     sleep 1
 done
 m1=$(ticks $MK_PID); mw1=$(date +%s.%N)
 MK_RSS=$(hwm $MK_PID)
-python3 - "$WORK" "$m0" "$m1" "$mw0" "$mw1" "$hz" "$MK_RSS" "$MK_N" "$MKV" <<'EOF' | tee -a "$WORK/result"
+python3 - "$WORK" "$m0" "$m1" "$mw0" "$mw1" "$hz" "$MK_RSS" "$MK_N" "$MKV" "$READY" <<'EOF' | tee -a "$WORK/result"
 import statistics, sys
-work, m0, m1, w0, w1, hz, rss, n, version = sys.argv[1:]
+work, m0, m1, w0, w1, hz, rss, n, version, ready = sys.argv[1:]
 m0, m1, hz, rss, n = map(int, (m0, m1, hz, rss, n))
 wall = float(w1) - float(w0)
 lat = [float(l.split()[0]) for l in open(f"{work}/mk_scrapes")]
 med = statistics.median(lat)
 series = sum(1 for l in open(f"{work}/mk_metrics.txt") if l and not l.startswith("#"))
-print(f"| mktxp {version}: routers | {n} (5 worker threads), {series} series |")
+print(f"| mktxp {version}: routers | {n} (5 worker threads), {series} series, serving after {ready} s |")
 print(f"| mktxp: one collection of all of them | median {med:.1f} s |")
 print(f"| mktxp: routers per 10 s (extrapolated) | {n * 10 / med:.0f} |")
 print(f"| mktxp: CPU while collecting | {(m1 - m0) / hz / wall * 100:.0f} % of one core |")

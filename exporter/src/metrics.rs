@@ -282,17 +282,23 @@ struct Escaped<'a>(&'a str);
 
 impl EncodeLabelValue for Escaped<'_> {
     fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
-        let mut rest = self.0;
-        while let Some(i) = rest.find(['\\', '"', '\n']) {
-            encoder.write_str(&rest[..i])?;
-            encoder.write_str(match rest.as_bytes()[i] {
+        let bytes = self.0.as_bytes();
+        let special = |b: &u8| matches!(b, b'\\' | b'"' | b'\n');
+        if !bytes.iter().any(special) {
+            return encoder.write_str(self.0);
+        }
+        let mut start = 0;
+        for (i, b) in bytes.iter().enumerate().filter(|(_, b)| special(b)) {
+            // The special bytes are ASCII, so `i` is on a character boundary.
+            encoder.write_str(&self.0[start..i])?;
+            encoder.write_str(match b {
                 b'\\' => "\\\\",
                 b'"' => "\\\"",
                 _ => "\\n",
             })?;
-            rest = &rest[i + 1..];
+            start = i + 1;
         }
-        encoder.write_str(rest)
+        encoder.write_str(&self.0[start..])
     }
 }
 
