@@ -26,6 +26,13 @@ struct Wire {
     /// The peer stopped answering: no responder output, reads pend.
     silent: bool,
     responder: Option<Responder>,
+    /// How many sentences the responder was handed.
+    answered_sentences: usize,
+    /// After answering this many sentences the peer closes (reads end the stream once
+    /// empty).
+    close_after: Option<usize>,
+    /// Why the bytes the client wrote did not decode, if they did not.
+    malformed: Option<String>,
     /// How many reads returned bytes.
     reads: usize,
     /// At most this many bytes per read.
@@ -153,6 +160,23 @@ impl Script {
         w.wake_reader();
     }
 
+    /// The peer closes once it has answered `n` sentences (at once for `0`): reads pend
+    /// while it waits for the client's next sentence, and end the stream after that.
+    pub fn close_after_answers(&self, n: usize) {
+        let mut w = self.0.borrow_mut();
+        w.close_after = Some(n);
+        if n <= w.answered_sentences {
+            w.pend_when_empty = false;
+            w.wake_reader();
+        }
+    }
+
+    /// The decoder's complaint about bytes the client wrote that are not well-formed
+    /// sentences (checked when a responder is installed).
+    pub fn malformed(&self) -> Option<String> {
+        self.0.borrow().malformed.clone()
+    }
+
     /// From now on the peer says nothing and reads pend forever.
     pub fn go_silent(&self) {
         let mut w = self.0.borrow_mut();
@@ -237,14 +261,27 @@ impl Script {
         decoder.feed(&fresh);
         let mut consumed = 0;
         let mut out = Vec::new();
-        while let Ok(Some(s)) = decoder.next_sentence() {
-            consumed += s.as_bytes().len() + 1;
-            let words: Vec<Vec<u8>> = s.words().map(<[u8]>::to_vec).collect();
-            if !w.silent {
-                out.extend(responder(&words));
+        loop {
+            match decoder.next_sentence() {
+                Ok(Some(s)) => {
+                    consumed += s.as_bytes().len() + 1;
+                    let words: Vec<Vec<u8>> = s.words().map(<[u8]>::to_vec).collect();
+                    w.answered_sentences += 1;
+                    if !w.silent {
+                        out.extend(responder(&words));
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    w.malformed.get_or_insert_with(|| e.to_string());
+                    break;
+                }
             }
         }
         w.answered += consumed;
+        if w.close_after.is_some_and(|n| n <= w.answered_sentences) && !w.silent {
+            w.pend_when_empty = false;
+        }
         w.incoming.extend(out);
         w.responder = Some(responder);
         w.wake_reader();

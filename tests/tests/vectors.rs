@@ -8,12 +8,10 @@
 //! whole picture.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::future::poll_fn;
 use std::path::Path;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use routeros_core::mux::Mux;
@@ -21,6 +19,7 @@ use routeros_core::wire::{
     decode_length, encode_length, prefix_len, Decoder, LengthPrefix, SentenceEncoder, WireError,
 };
 use routeros_core::{Client, Error};
+use routeros_test_support::Script;
 
 // ---------------------------------------------------------------------------------------------
 // The corpus format.
@@ -685,11 +684,9 @@ enum Release {
     Sentence(Vec<Word>),
 }
 
+/// The router's side of a conversation: checks each sentence the client writes against the
+/// script and answers with what the script releases after it.
 struct Router {
-    pace: Pace,
-    incoming: VecDeque<u8>,
-    /// Bytes the client wrote that do not yet make a whole sentence.
-    written: Vec<u8>,
     /// Sentences the client wrote, as words.
     sent: Vec<Vec<Vec<u8>>>,
     /// What the client must write, in order.
@@ -698,13 +695,10 @@ struct Router {
     releases: Vec<Vec<Release>>,
     vars: HashMap<String, Vec<u8>>,
     problems: Vec<String>,
-    skip_read: bool,
-    /// A read waiting for the client's next sentence to be answered.
-    reader: Option<Waker>,
 }
 
 impl Router {
-    fn new(lines: &[Line], pace: Pace) -> Self {
+    fn new(lines: &[Line]) -> Self {
         let mut expect = Vec::new();
         let mut releases = vec![Vec::new()];
         for line in lines {
@@ -721,29 +715,24 @@ impl Router {
                 _ => {}
             }
         }
-        let mut router = Self {
-            pace,
-            incoming: VecDeque::new(),
-            written: Vec::new(),
+        Self {
             sent: Vec::new(),
             expect,
             releases,
             vars: HashMap::new(),
             problems: Vec::new(),
-            skip_read: false,
-            reader: None,
-        };
-        router.release(0);
-        router
+        }
     }
 
-    fn release(&mut self, k: usize) {
+    /// The bytes released once the client has written `k` sentences.
+    fn release(&mut self, k: usize) -> Vec<u8> {
+        let mut out = Vec::new();
         let Some(items) = self.releases.get(k).cloned() else {
-            return;
+            return out;
         };
         for item in items {
             match item {
-                Release::Raw(raw) => self.incoming.extend(raw),
+                Release::Raw(raw) => out.extend(raw),
                 Release::Sentence(words) => {
                     let mut resolved = Vec::new();
                     for w in &words {
@@ -752,46 +741,18 @@ impl Router {
                             Err(e) => self.problems.push(e),
                         }
                     }
-                    self.incoming.extend(encode_sentence(&resolved));
+                    out.extend(encode_sentence(&resolved));
                 }
             }
         }
+        out
     }
 
-    /// Takes the whole sentences out of what the client wrote and answers each.
-    fn take_written(&mut self) {
-        loop {
-            let mut pos = 0;
-            let mut words = Vec::new();
-            let complete = loop {
-                match decode_length(&self.written[pos..]) {
-                    Ok(LengthPrefix::Complete { len: 0, prefix }) => break Some(pos + prefix),
-                    Ok(LengthPrefix::Complete { len, prefix }) => {
-                        let end = pos + prefix + len as usize;
-                        if end > self.written.len() {
-                            break None;
-                        }
-                        words.push(self.written[pos + prefix..end].to_vec());
-                        pos = end;
-                    }
-                    Ok(LengthPrefix::Partial) => break None,
-                    Err(e) => {
-                        self.problems
-                            .push(format!("the client wrote bad bytes: {e}"));
-                        self.written.clear();
-                        break None;
-                    }
-                }
-            };
-            let Some(end) = complete else { return };
-            self.written.drain(..end);
-            self.check_sent(&words);
-            self.sent.push(words);
-            self.release(self.sent.len());
-            if let Some(reader) = self.reader.take() {
-                reader.wake();
-            }
-        }
+    /// Checks one sentence the client wrote and answers it.
+    fn answer(&mut self, words: &[Vec<u8>]) -> Vec<u8> {
+        self.check_sent(words);
+        self.sent.push(words.to_vec());
+        self.release(self.sent.len())
     }
 
     fn check_sent(&mut self, words: &[Vec<u8>]) {
@@ -843,56 +804,20 @@ impl Router {
     }
 }
 
-/// One end of the scripted connection; both clients' halves are clones of it.
-#[derive(Clone)]
-struct Scripted(Rc<RefCell<Router>>);
-
-impl embedded_io_async::ErrorType for Scripted {
-    type Error = embedded_io_async::ErrorKind;
-}
-
-impl embedded_io_async::Read for Scripted {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        poll_fn(|cx| {
-            let mut router = self.0.borrow_mut();
-            if router.pace.pending {
-                router.skip_read = !router.skip_read;
-                if router.skip_read {
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-            }
-            if router.incoming.is_empty() {
-                if router.sent.len() + 1 < router.releases.len() {
-                    // The router waits for the client's next sentence.
-                    router.reader = Some(cx.waker().clone());
-                    return Poll::Pending;
-                }
-                // Nothing more will come: the router closes the connection.
-                return Poll::Ready(Ok(0));
-            }
-            let n = buf.len().min(router.pace.read).min(router.incoming.len());
-            for (slot, byte) in buf.iter_mut().zip(router.incoming.drain(..n)) {
-                *slot = byte;
-            }
-            Poll::Ready(Ok(n))
-        })
-        .await
+/// A scripted link that plays `router` at `pace`; both clients' halves are clones of it.
+fn connect(router: &Rc<RefCell<Router>>, pace: Pace) -> Script {
+    let script = Script::pending();
+    script.send_raw(&router.borrow_mut().release(0));
+    script.read_chunk(pace.read);
+    script.write_chunk(pace.write);
+    if pace.pending {
+        script.pend_every_other_read();
     }
-}
-
-impl embedded_io_async::Write for Scripted {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        let mut router = self.0.borrow_mut();
-        let n = buf.len().min(router.pace.write);
-        router.written.extend_from_slice(&buf[..n]);
-        router.take_written();
-        Ok(n)
-    }
-
-    async fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
+    // Once the script has nothing more to say, the router closes the connection.
+    script.close_after_answers(router.borrow().expect.len());
+    let answering = router.clone();
+    script.respond_raw(move |words| answering.borrow_mut().answer(words));
+    script
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1056,8 +981,9 @@ fn done_ret(outcomes: &[Outcome]) -> Option<Vec<u8>> {
 }
 
 async fn run_client(v: &Vector, pace: Pace) -> Result<(), String> {
-    let router = Scripted(Rc::new(RefCell::new(Router::new(&v.lines, pace))));
-    let mut client = Client::new(router.clone(), vec![0u8; v.rx()], vec![0u8; 1024]);
+    let router = Rc::new(RefCell::new(Router::new(&v.lines)));
+    let script = connect(&router, pace);
+    let mut client = Client::new(script.clone(), vec![0u8; v.rx()], vec![0u8; 1024]);
     let steps = steps(v, Who::Client);
     let mut i = 0;
     while i < steps.len() {
@@ -1141,13 +1067,16 @@ async fn run_client(v: &Vector, pace: Pace) -> Result<(), String> {
             _ => unreachable!(),
         }
     }
-    finish_script(&router)
+    finish_script(&router, &script)
 }
 
 /// After the conversation: everything the client should have written was written, nothing
 /// else, and the script had no problems.
-fn finish_script(router: &Scripted) -> Result<(), String> {
-    let router = router.0.borrow();
+fn finish_script(router: &RefCell<Router>, script: &Script) -> Result<(), String> {
+    if let Some(e) = script.malformed() {
+        return Err(format!("script: the client wrote bad bytes: {e}"));
+    }
+    let router = router.borrow();
     if let Some(p) = router.problems.first() {
         return Err(format!("script: {p}"));
     }
@@ -1165,11 +1094,12 @@ const SLOTS: usize = 4;
 const SLOT_BYTES: usize = 64 * 1024;
 
 async fn run_mux(v: &Vector, pace: Pace) -> Result<(), String> {
-    let router = Scripted(Rc::new(RefCell::new(Router::new(&v.lines, pace))));
+    let router = Rc::new(RefCell::new(Router::new(&v.lines)));
+    let script = connect(&router, pace);
     let mut rx = vec![0u8; v.rx()];
     let mut tx = vec![0u8; 1024];
-    let mux: Box<Mux<'_, Scripted, Scripted, (), SLOTS, SLOT_BYTES>> =
-        Box::new(Mux::new(router.clone(), router.clone(), &mut rx, &mut tx));
+    let mux: Box<Mux<'_, Script, Script, (), SLOTS, SLOT_BYTES>> =
+        Box::new(Mux::new(script.clone(), script.clone(), &mut rx, &mut tx));
     let steps = steps(v, Who::Mux);
     let mut i = 0;
     while i < steps.len() {
@@ -1294,7 +1224,7 @@ async fn run_mux(v: &Vector, pace: Pace) -> Result<(), String> {
         }
     }
     drop(mux);
-    finish_script(&router)
+    finish_script(&router, &script)
 }
 
 // ---------------------------------------------------------------------------------------------
