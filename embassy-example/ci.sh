@@ -14,6 +14,7 @@
 #   checks  cargo fmt --check, clippy -D warnings, tests and docs of the host-side crates.
 # Usage: embassy-example/ci.sh [all|host|boards|checks]    (default: all)
 # EMBASSY_CI_IMAGES=0 skips installing elf2uf2-rs/espflash and converting the ELFs.
+# EMBASSY_CI_TLS_FIGURES=1 adds the README's TLS figures to `host` (handshake time, peak heap).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -192,6 +193,40 @@ link_loss_scenario() { # the router's address vanishes for 12 s: silence, no res
     say "$name: ok (the silent loss was noticed by the sample timeout)"
 }
 
+tls_figures() { # EMBASSY_CI_TLS_FIGURES=1: median handshake time and peak TLS heap, 7 runs per profile
+    local pki="$WORK/pki" port=8740
+    local cases=(
+        "v7-rsa|--tls-profile v7 --tls-cert $pki/router.pem --tls-key $pki/router.key|--tls-ca $pki/ca.der"
+        "v7-ecdsa|--tls-profile v7 --tls-cert $pki/router-ec.pem --tls-key $pki/router-ec.key|--tls-ca $pki/ca.der"
+        "v6-dhe-rsa|--tls-profile v6 --tls-cert $pki/router.pem --tls-key $pki/router.key|--tls-ca $pki/ca.der"
+        "v7-rsa-fingerprint|--tls-profile v7 --tls-cert $pki/self.pem --tls-key $pki/self.key|--tls-fingerprint $(openssl x509 -in "$pki/self.pem" -noout -fingerprint -sha256 | cut -d= -f2)"
+        "tls13-terminator-mbedtls|--tls-profile terminator-tls13 --tls-cert $pki/router.pem --tls-key $pki/router.key|--tls-ca $pki/ca.der"
+        "tls13-terminator-embedded-tls|--tls-profile terminator-tls13 --tls-cert $pki/router.pem --tls-key $pki/router.key|--tls-ca $pki/ca.der --tls-stack embedded-tls13"
+    )
+    echo "  TLS figures (host build, release, over the TAP device; median of 7 handshakes):"
+    for c in "${cases[@]}"; do
+        local name=${c%%|*} rest=${c#*|}
+        local sim_args=${rest%%|*} fw_args=${rest#*|}
+        port=$((port + 1))
+        # shellcheck disable=SC2086
+        start_sim "fig-$name-sim" "$port" $sim_args
+        local sim=$SIM_PID times=() heap="" suite=""
+        for i in 1 2 3 4 5 6 7; do
+            # shellcheck disable=SC2086
+            fw "fig-$name-$i" --port "$port" --samples 1 $fw_args
+            expect_rc "fig-$name-$i" 0
+            times+=("$(sed -n 's/^tls .*handshake-ms=\([0-9]*\)$/\1/p' "$WORK/fig-$name-$i.out")")
+            heap=$(sed -n 's/^tls-heap .*peak=\([0-9]*\) .*/\1/p' "$WORK/fig-$name-$i.out")
+            suite=$(sed -n 's/^tls stack=\([^ ]*\) version=\([^ ]*\) suite=\([^ ]*\) .*/\1 TLS \2 \3/p' "$WORK/fig-$name-$i.out")
+        done
+        stop_sim "$sim"
+        local median
+        median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 4p)
+        printf '    %-30s %-52s handshake %4s ms (runs: %s), peak TLS heap %s bytes\n' \
+            "$name" "$suite" "$median" "${times[*]}" "$heap"
+    done
+}
+
 host_e2e() {
     # clang/cmake/ninja compile MbedTLS for the host build; libssl-dev is the simulator's TLS.
     apt_install iproute2 openssl dnsmasq-base clang cmake ninja-build libssl-dev pkg-config
@@ -349,6 +384,8 @@ host_e2e() {
     expect_line self-by-ca 'certificate not trusted'
     say "TLS, self-signed certificate with verification on: rejected as expected"
     stop_sim "$self_sim"
+
+    if [ "${EMBASSY_CI_TLS_FIGURES:-0}" = 1 ]; then tls_figures; fi
 
     echo "  TLS handshakes (host build, over the TAP device; ms):"
     for name in tls-ca tls-ec tls-v6 term-mbedtls term-etls self-fingerprint; do

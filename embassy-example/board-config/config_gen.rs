@@ -5,9 +5,10 @@
 // Required: WIFI_SSID, WIFI_PASSWORD (may be empty for an open network), ROUTER_ADDRESS (IPv4),
 //           ROUTER_PASSWORD (may be empty).
 // Optional: ROUTER_USER (admin), ROUTER_PORT (8728, or 8729 with TLS), ROUTER_INTERFACE (ether1),
-//           ROUTER_TLS = off | ca | pinned | insecure-skip-verification-for-lab-routers-only (off),
-//           ROUTER_TLS_CERT (DER file; required for ca and pinned), ROUTER_TLS_SERVER_NAME
-//           (required with TLS), STATIC_IP (ADDRESS/PREFIX; DHCP when unset), STATIC_GATEWAY,
+//           ROUTER_TLS = off | ca | pinned | fingerprint |
+//           insecure-skip-verification-for-lab-routers-only (off), ROUTER_TLS_CERT (DER file;
+//           required for ca and pinned), ROUTER_TLS_FINGERPRINT (SHA-256, 64 hex digits, colons
+//           allowed; required for fingerprint), ROUTER_TLS_SERVER_NAME (required with TLS), STATIC_IP (ADDRESS/PREFIX; DHCP when unset), STATIC_GATEWAY,
 //           MAX_SAMPLES (stop after this many samples; runs forever when unset).
 
 use std::fmt::Write as _;
@@ -23,6 +24,7 @@ const VARS: &[&str] = &[
     "ROUTER_INTERFACE",
     "ROUTER_TLS",
     "ROUTER_TLS_CERT",
+    "ROUTER_TLS_FINGERPRINT",
     "ROUTER_TLS_SERVER_NAME",
     "STATIC_IP",
     "STATIC_GATEWAY",
@@ -56,6 +58,21 @@ fn ipv4(name: &str, text: &str) -> [u8; 4] {
     }
 }
 
+/// A SHA-256 fingerprint: 64 hex digits, `:` or spaces between bytes allowed, an `openssl`
+/// `... Fingerprint=` prefix ignored.
+fn fingerprint(text: &str) -> Option<[u8; 32]> {
+    let text = text.rsplit_once('=').map_or(text, |(_, fp)| fp);
+    let hex: String = text.chars().filter(|c| *c != ':' && *c != ' ').collect();
+    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
 /// Writes `board_config.rs` into `out_dir`.
 fn generate_board_config(out_dir: &Path) {
     for var in VARS {
@@ -73,11 +90,12 @@ fn generate_board_config(out_dir: &Path) {
         "off" => None,
         "ca" => Some("CaCertificate"),
         "pinned" => Some("PinnedSelfSigned"),
+        "fingerprint" => Some("PinnedFingerprint"),
         "insecure-skip-verification-for-lab-routers-only" => {
             Some("InsecureSkipVerificationForLabRoutersOnly")
         }
         other => fail(format!(
-            "ROUTER_TLS={other:?}: use off, ca, pinned or insecure-skip-verification-for-lab-routers-only"
+            "ROUTER_TLS={other:?}: use off, ca, pinned, fingerprint or insecure-skip-verification-for-lab-routers-only"
         )),
     };
     let port: u16 = match optional("ROUTER_PORT") {
@@ -117,6 +135,17 @@ fn generate_board_config(out_dir: &Path) {
             );
             let verify_expr = if kind == "InsecureSkipVerificationForLabRoutersOnly" {
                 format!("TlsVerify::{kind}")
+            } else if kind == "PinnedFingerprint" {
+                let text = required(
+                    "ROUTER_TLS_FINGERPRINT",
+                    "the router certificate's SHA-256 fingerprint (openssl x509 -noout -fingerprint -sha256)",
+                );
+                let fp = fingerprint(&text).unwrap_or_else(|| {
+                    fail(format!(
+                        "ROUTER_TLS_FINGERPRINT={text:?} is not 64 hex digits (colons allowed)"
+                    ))
+                });
+                format!("TlsVerify::{kind}({fp:?})")
             } else {
                 let cert = PathBuf::from(required(
                     "ROUTER_TLS_CERT",
@@ -137,7 +166,7 @@ fn generate_board_config(out_dir: &Path) {
             };
             writeln!(
                 out,
-                "pub const TLS: Option<TlsSettings<'static>> = Some(TlsSettings {{ server_name: {server_name:?}, verify: {verify_expr} }});"
+                "pub const TLS: Option<TlsSettings<'static>> = Some(TlsSettings::new({server_name:?}, {verify_expr}));"
             )
             .unwrap();
         }

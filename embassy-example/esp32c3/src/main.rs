@@ -16,7 +16,7 @@ use esp_hal::timer::timg::TimerGroup;
 use esp_radio::wifi::sta::StationConfig;
 use esp_radio::wifi::{AuthenticationMethodConfig, Config, Interface, WifiController};
 use log::{error, info, warn};
-use routeros_embassy_app::config::{RSA_HEAP, STACK_SOCKETS};
+use routeros_embassy_app::config::STACK_SOCKETS;
 use routeros_embassy_app::{run, Buffers, RouterSettings, TlsSettings, TlsVerify};
 use static_cell::{ConstStaticCell, StaticCell};
 use {esp_backtrace as _, esp_println as _};
@@ -88,8 +88,8 @@ async fn wifi_task(controller: &'static mut WifiController<'static>) -> ! {
 async fn main(spawner: Spawner) {
     esp_println::logger::init_logger_from_env();
     let peripherals = esp_hal::init(esp_hal::Config::default().with_cpu_clock(CpuClock::max()));
-    // One heap for the Wi-Fi driver and the TLS RSA checks; nothing else allocates.
-    esp_alloc::heap_allocator!(size: WIFI_HEAP + RSA_HEAP);
+    // The Wi-Fi driver's heap. (MbedTLS has its own fixed region, the app's TLS heap.)
+    esp_alloc::heap_allocator!(size: WIFI_HEAP);
 
     let timg0 = TimerGroup::new(peripherals.TIMG0);
     esp_rtos::start(timg0.timer0, peripherals.FROM_CPU_INTR0);
