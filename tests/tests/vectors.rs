@@ -15,6 +15,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use routeros_core::mux::Mux;
+use routeros_core::proto::Value;
 use routeros_core::wire::{
     decode_length, encode_length, prefix_len, Decoder, LengthPrefix, SentenceEncoder, WireError,
 };
@@ -888,6 +889,26 @@ struct SeenRow {
     gets: Vec<Option<Vec<u8>>>,
 }
 
+impl SeenRow {
+    /// Copies a row (the client's or the mux's, given as its attributes and its `get`) and
+    /// asks it for each of `gets`.
+    fn copy<'v>(
+        attributes: impl Iterator<Item = (Value<'v>, Value<'v>)>,
+        get: impl Fn(&str) -> Option<Value<'v>>,
+        gets: &[Vec<u8>],
+    ) -> Self {
+        Self {
+            attributes: attributes
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+                .collect(),
+            gets: gets
+                .iter()
+                .map(|n| get(&text(n)).map(|v| v.as_bytes().to_vec()))
+                .collect(),
+        }
+    }
+}
+
 /// Checks one item of a call's replies against the outcomes, consuming a `row` and its
 /// `get`s or an error.
 fn check_item(
@@ -1009,16 +1030,7 @@ async fn run_client(v: &Vector, pace: Pace) -> Result<(), String> {
                 while at < outcomes.len() {
                     let gets = gets_after(outcomes, at);
                     let item = response.next().await.map(|r| {
-                        r.map(|row| SeenRow {
-                            attributes: row
-                                .attributes()
-                                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
-                                .collect(),
-                            gets: gets
-                                .iter()
-                                .map(|n| row.get(&text(n)).map(|v| v.as_bytes().to_vec()))
-                                .collect(),
-                        })
+                        r.map(|row| SeenRow::copy(row.attributes(), |n| row.get(n), &gets))
                     });
                     ended = item.is_none();
                     check_item(item, outcomes, &mut at)?;
@@ -1127,16 +1139,7 @@ async fn run_mux(v: &Vector, pace: Pace) -> Result<(), String> {
                     while at < outcomes.len() {
                         let gets = gets_after(outcomes, at);
                         let item = handle.next().await.map(|r| {
-                            r.map(|row| SeenRow {
-                                attributes: row
-                                    .attributes()
-                                    .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
-                                    .collect(),
-                                gets: gets
-                                    .iter()
-                                    .map(|n| row.get(&text(n)).map(|v| v.as_bytes().to_vec()))
-                                    .collect(),
-                            })
+                            r.map(|row| SeenRow::copy(row.attributes(), |n| row.get(n), &gets))
                         });
                         check_item(item, outcomes, &mut at)?;
                     }
@@ -1179,16 +1182,7 @@ async fn run_mux(v: &Vector, pace: Pace) -> Result<(), String> {
                     while at < outcomes.len() {
                         let gets = gets_after(outcomes, at);
                         let item = handle.next().await.map(|r| {
-                            r.map(|row| SeenRow {
-                                attributes: row
-                                    .attributes()
-                                    .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
-                                    .collect(),
-                                gets: gets
-                                    .iter()
-                                    .map(|n| row.get(&text(n)).map(|v| v.as_bytes().to_vec()))
-                                    .collect(),
-                            })
+                            r.map(|row| SeenRow::copy(row.attributes(), |n| row.get(n), &gets))
                         });
                         check_item(item, outcomes, &mut at)?;
                     }
