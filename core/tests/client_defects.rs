@@ -6,7 +6,7 @@ mod support;
 
 use routeros_core::proto::challenge_response;
 use routeros_core::{Buffer, Client, Error};
-use support::{run_bounded, Script};
+use support::{run_bounded, tag_word, Script};
 
 const PASSWORD: &str = "s3cret-Pa55";
 
@@ -19,11 +19,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn router(script: &Script, challenge: Option<&'static str>) {
     let mut logins = 0;
     script.respond(move |words| {
-        let tag = words
-            .iter()
-            .find_map(|w| w.strip_prefix(".tag="))
-            .unwrap_or("");
-        let tag = format!(".tag={tag}");
+        let tag = tag_word(words).unwrap_or_else(|| ".tag=".into());
         match words[0].as_str() {
             "/login" => {
                 logins += 1;
@@ -41,16 +37,23 @@ fn router(script: &Script, challenge: Option<&'static str>) {
     });
 }
 
-#[test]
-fn login_wipes_the_password_from_the_send_buffer() {
+/// Logs a `Client` in through `router(challenge)`; gives the link and the send buffer as the
+/// client left it.
+fn login_and_keep_tx(challenge: Option<&'static str>) -> (Script, [u8; 256]) {
     let script = Script::new();
-    router(&script, None);
+    router(&script, challenge);
     let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
     let mut client = Client::new(script.clone(), &mut rx[..], &mut tx[..]);
     run_bounded(client.login("admin", PASSWORD), 100)
         .unwrap()
         .unwrap();
     drop(client);
+    (script, tx)
+}
+
+#[test]
+fn login_wipes_the_password_from_the_send_buffer() {
+    let (script, tx) = login_and_keep_tx(None);
     assert!(
         contains(&script.written_bytes(), PASSWORD.as_bytes()),
         "it was sent"
@@ -64,14 +67,7 @@ fn login_wipes_the_password_from_the_send_buffer() {
 #[test]
 fn md5_login_wipes_the_response_too() {
     let challenge = "856780b7411eefd3abadee2058c149a3";
-    let script = Script::new();
-    router(&script, Some(challenge));
-    let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
-    let mut client = Client::new(script.clone(), &mut rx[..], &mut tx[..]);
-    run_bounded(client.login("admin", PASSWORD), 100)
-        .unwrap()
-        .unwrap();
-    drop(client);
+    let (script, tx) = login_and_keep_tx(Some(challenge));
     let response = challenge_response(PASSWORD.as_bytes(), challenge.as_bytes()).unwrap();
     assert!(contains(&script.written_bytes(), response.as_bytes()));
     assert!(!contains(&tx, PASSWORD.as_bytes()));
@@ -83,11 +79,7 @@ fn a_failed_or_dropped_login_wipes_it_as_well() {
     // Refused.
     let script = Script::new();
     script.respond(|words| {
-        let tag = words
-            .iter()
-            .find(|w| w.starts_with(".tag="))
-            .cloned()
-            .unwrap();
+        let tag = tag_word(words).unwrap();
         vec![
             vec![
                 "!trap".into(),

@@ -16,7 +16,7 @@ use routeros_core::mux::Mux;
 use routeros_core::pool::{Connector, Pool, PoolConfig, PoolState};
 use routeros_core::telemetry::{Clock, Instant};
 use routeros_core::{Client, Error};
-use support::{run_bounded, Script};
+use support::{run_bounded, tag_word, Script};
 
 const POLLS: usize = 10_000;
 
@@ -69,11 +69,7 @@ async fn yield_now() {
 /// Answers every command with `!done` and its tag, until the script goes silent.
 fn router(script: &Script) {
     script.respond(|words| {
-        let tag = words
-            .iter()
-            .find(|w| w.starts_with(".tag="))
-            .cloned()
-            .unwrap_or_default();
+        let tag = tag_word(words).unwrap_or_default();
         match words[0].as_str() {
             "/interface/monitor-traffic" => vec![vec!["!re".into(), "=rx=1".into(), tag]],
             _ => vec![

@@ -7,7 +7,7 @@ mod support;
 use routeros_core::mux::Mux;
 use routeros_core::proto::ProtocolError;
 use routeros_core::{Buffer, Error};
-use support::{run_bounded, Script};
+use support::{run_bounded, tag_word, Script};
 
 /// Enough polls for any of these exchanges; a future still pending after them is stuck.
 const POLLS: usize = 10_000;
@@ -16,11 +16,7 @@ const POLLS: usize = 10_000;
 /// prints send `rows` rows, everything else one row, then `!done`.
 fn router(script: &Script, rows: usize) {
     script.respond(move |words| {
-        let tag = words
-            .iter()
-            .find(|w| w.starts_with(".tag="))
-            .cloned()
-            .unwrap_or_default();
+        let tag = tag_word(words).unwrap_or_default();
         let row = |i: usize| vec!["!re".to_string(), format!("=n={i}"), tag.clone()];
         match words[0].as_str() {
             "/login" => vec![vec!["!done".into(), tag]],
@@ -308,18 +304,18 @@ fn interrupted_is_an_error_only_for_a_command_nobody_here_cancelled() {
     let script = Script::pending();
     let (mut rx, mut tx) = ([0u8; 256], [0u8; 256]);
     let mux: M<'_, 2> = mux(&script, &mut rx, &mut tx);
+    // The router ends command `tag` with `interrupted` and `!done`.
+    let interrupt = |tag: u32| {
+        let tag = format!(".tag={tag}");
+        script.send(&["!trap", "=category=2", "=message=interrupted", &tag]);
+        script.send(&["!done", &tag]);
+    };
     run_bounded(
         async {
             // As on the `Client`: interrupted without a cancel from here is an error.
             let fetch = mux.command(&["/tool/fetch"]).await.unwrap();
             let tag = fetch.tag();
-            script.send(&[
-                "!trap".into(),
-                "=category=2".into(),
-                "=message=interrupted".into(),
-                format!(".tag={tag}"),
-            ]);
-            script.send(&["!done".into(), format!(".tag={tag}")]);
+            interrupt(tag);
             let Err(Error::Trap(trap)) = fetch.finish().await else {
                 panic!("interrupted is an error here");
             };
@@ -327,13 +323,7 @@ fn interrupted_is_an_error_only_for_a_command_nobody_here_cancelled() {
             // A stream ending with interrupted ended normally.
             let stream = mux.stream(&["/ping"]).await.unwrap();
             let tag = stream.tag();
-            script.send(&[
-                "!trap".into(),
-                "=category=2".into(),
-                "=message=interrupted".into(),
-                format!(".tag={tag}"),
-            ]);
-            script.send(&["!done".into(), format!(".tag={tag}")]);
+            interrupt(tag);
             assert!(stream.finish().await.is_ok());
         },
         POLLS,

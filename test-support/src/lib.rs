@@ -97,6 +97,11 @@ pub fn decode_all(bytes: &[u8]) -> Vec<Vec<String>> {
     out
 }
 
+/// The `.tag=…` word of a sentence the client wrote (for a responder to echo), if it has one.
+pub fn tag_word(words: &[String]) -> Option<String> {
+    words.iter().find(|w| w.starts_with(".tag=")).cloned()
+}
+
 impl Script {
     /// A link whose reads end the stream once the queued bytes are read.
     pub fn new() -> Self {
