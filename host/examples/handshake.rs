@@ -30,6 +30,25 @@ fn sim(tls: Option<TlsConfig>) -> SimHandle {
     .expect("simulator starts")
 }
 
+/// Client settings for `sim`: plain TCP, warnings logged.
+fn base(sim: &SimHandle) -> Config {
+    Config::new()
+        .host("127.0.0.1")
+        .port(sim.addr().port())
+        .warnings(Warnings::Log)
+}
+
+/// Client settings that require TLS through `backend`, pinned to `cert`.
+fn pinned(cert: &TlsCertificate, backend: TlsBackend) -> Box<dyn Fn(&SimHandle) -> Config> {
+    let fp = fingerprint(cert);
+    Box::new(move |s| {
+        base(s)
+            .tls(TlsMode::Require)
+            .backend(backend)
+            .fingerprint(fp)
+    })
+}
+
 /// A mode: its name, the simulator serving it, and the client settings for that simulator.
 type Case = (&'static str, SimHandle, Box<dyn Fn(&SimHandle) -> Config>);
 
@@ -48,55 +67,27 @@ fn main() {
     let with = |cert: &TlsCertificate, profile| {
         Some(TlsConfig::new(cert.cert_pem.clone(), cert.key_pem.clone()).with_profile(profile))
     };
-    let base = |sim: &SimHandle| {
-        Config::new()
-            .host("127.0.0.1")
-            .port(sim.addr().port())
-            .warnings(Warnings::Log)
-    };
     let cases: Vec<Case> = vec![
-        ("plain TCP", sim(None), Box::new(move |s| base(s))),
+        ("plain TCP", sim(None), Box::new(base)),
         (
             "v7, RSA 2048, rustls, pinned",
             sim(with(&rsa, TlsProfile::V7)),
-            Box::new({
-                let fp = fingerprint(&rsa);
-                move |s| base(s).tls(TlsMode::Require).fingerprint(fp)
-            }),
+            pinned(&rsa, TlsBackend::Rustls),
         ),
         (
             "v7, EC P-256, rustls, pinned",
             sim(with(&ec, TlsProfile::V7)),
-            Box::new({
-                let fp = fingerprint(&ec);
-                move |s| base(s).tls(TlsMode::Require).fingerprint(fp)
-            }),
+            pinned(&ec, TlsBackend::Rustls),
         ),
         (
             "v7, RSA 2048, OpenSSL, pinned",
             sim(with(&rsa, TlsProfile::V7)),
-            Box::new({
-                let fp = fingerprint(&rsa);
-                move |s| {
-                    base(s)
-                        .tls(TlsMode::Require)
-                        .backend(TlsBackend::OpenSsl)
-                        .fingerprint(fp)
-                }
-            }),
+            pinned(&rsa, TlsBackend::OpenSsl),
         ),
         (
             "v6 (DHE-RSA, ffdhe2048), OpenSSL, pinned",
             sim(with(&rsa, TlsProfile::V6)),
-            Box::new({
-                let fp = fingerprint(&rsa);
-                move |s| {
-                    base(s)
-                        .tls(TlsMode::Require)
-                        .backend(TlsBackend::OpenSsl)
-                        .fingerprint(fp)
-                }
-            }),
+            pinned(&rsa, TlsBackend::OpenSsl),
         ),
         (
             "no certificate (ADH), OpenSSL",
@@ -106,10 +97,7 @@ fn main() {
         (
             "TLS 1.3 terminator, RSA 2048, rustls, pinned",
             sim(with(&rsa, TlsProfile::Terminator13)),
-            Box::new({
-                let fp = fingerprint(&rsa);
-                move |s| base(s).tls(TlsMode::Require).fingerprint(fp)
-            }),
+            pinned(&rsa, TlsBackend::Rustls),
         ),
     ];
     let rt = tokio::runtime::Builder::new_current_thread()
