@@ -77,12 +77,26 @@ impl<'a> Reply<'a> {
     }
 
     /// The `.tag=` value, if the command was tagged.
+    ///
+    /// The decoder notes where the tag stands while it reads the sentence's word lengths, so
+    /// this is a lookup, not a walk over the words, wherever the tag stands.
+    #[inline]
     pub fn tag(&self) -> Option<Value<'a>> {
-        self.api_attribute("tag")
+        match self.sentence.known_tag() {
+            Some(known) => known.map(Value::new),
+            None => self.walk_api_attribute("tag"),
+        }
     }
 
     /// The value of the API attribute `.name=value` (such as `.tag` or `.section`).
     pub fn api_attribute(&self, name: &str) -> Option<Value<'a>> {
+        if name == "tag" {
+            return self.tag();
+        }
+        self.walk_api_attribute(name)
+    }
+
+    fn walk_api_attribute(&self, name: &str) -> Option<Value<'a>> {
         self.body()
             .find_map(|word| attribute_value(word, b'.', name.as_bytes()))
     }

@@ -1,6 +1,7 @@
 //! Incremental, borrowing sentence decoder over a caller-provided buffer.
 
 use super::length::{decode_length, LengthPrefix};
+use super::sentence::{tag_value, TagSpot};
 use super::{Sentence, WireError};
 
 /// Turns a byte stream into [`Sentence`] views without allocating.
@@ -213,12 +214,13 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
             }
             match self.scan()? {
                 Scan::Empty => self.start += 1,
-                Scan::Complete { words, body } => {
+                Scan::Complete { words, body, tag } => {
                     self.release = body + 1;
                     return Ok(Some(Frame {
                         start: self.start,
                         body,
                         words,
+                        tag,
                     }));
                 }
                 Scan::Incomplete {
@@ -256,9 +258,9 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
     pub fn sentence(&self, frame: Frame) -> Sentence<'_> {
         match self.buf.as_ref().get(frame.start..frame.start + frame.body) {
             Some(bytes) if frame.start + frame.body < self.end => {
-                Sentence::from_validated(bytes, frame.words)
+                Sentence::from_scan(bytes, frame.words, frame.tag)
             }
-            _ => Sentence::from_validated(&[], 0),
+            _ => Sentence::from_scan(&[], 0, TagSpot::Absent),
         }
     }
 
@@ -369,6 +371,9 @@ fn scan_within(
 ) -> Result<Scan, WireError> {
     let mut pos = start;
     let mut words = 0;
+    // Where the first `.tag` word's value stands, noted on the way so that routing a reply
+    // needs no second walk over its words.
+    let mut tag = TagSpot::Absent;
     // Start of the last word looked at: where the whole words end if that one is cut off.
     let mut word_start = start;
     while let Some(&first) = bytes.get(pos) {
@@ -397,6 +402,7 @@ fn scan_within(
             return Ok(Scan::Complete {
                 words,
                 body: pos - start,
+                tag,
             });
         }
         match pos
@@ -404,7 +410,17 @@ fn scan_within(
             .and_then(|p| p.checked_add(len))
             .filter(|&end| end <= limit)
         {
-            Some(end) => pos = end,
+            Some(end) => {
+                let value = pos + prefix;
+                // Only a word that opens with `.` can be the tag: one byte compared for
+                // every other word. The reply word itself is never the tag.
+                if bytes.get(value) == Some(&b'.') && words > 0 && tag == TagSpot::Absent {
+                    if let Some(found) = bytes.get(value..end).and_then(tag_value) {
+                        tag = TagSpot::at(value + found - start, end - start);
+                    }
+                }
+                pos = end;
+            }
             None => return Ok(Scan::too_large(word_start)),
         }
         words += 1;
@@ -502,6 +518,8 @@ pub struct Frame {
     start: usize,
     body: usize,
     words: usize,
+    /// Where the `.tag` value stands, relative to `start`.
+    tag: TagSpot,
 }
 
 impl Scan {
@@ -517,8 +535,12 @@ impl Scan {
 enum Scan {
     /// A lone terminator.
     Empty,
-    /// A whole sentence: `words` words in `body` bytes, then the terminator.
-    Complete { words: usize, body: usize },
+    /// A whole sentence: `words` words in `body` bytes, then the terminator; its `.tag`.
+    Complete {
+        words: usize,
+        body: usize,
+        tag: TagSpot,
+    },
     /// Not all there yet; `whole_words_end` is where the last whole word ends.
     Incomplete {
         whole_words_end: usize,

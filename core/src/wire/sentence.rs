@@ -16,10 +16,55 @@ use super::WireError;
 /// let words: Vec<&[u8]> = sentence.words().collect();
 /// assert_eq!(words, [&b"!re"[..], &b"=a=bc"[..]]);
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Sentence<'a> {
     bytes: &'a [u8],
     words: usize,
+    /// Where the first `.tag` word's value stands, when known: the decoder notes it while it
+    /// reads the word lengths, so that routing a reply needs no second walk.
+    tag: TagSpot,
+}
+
+impl PartialEq for Sentence<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        // `tag` is derived from the bytes (or not yet known): the bytes decide.
+        self.bytes == other.bytes && self.words == other.words
+    }
+}
+
+impl Eq for Sentence<'_> {}
+
+/// Where the value of a sentence's first `.tag` word stands in its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TagSpot {
+    /// Not looked for: the words must be walked to find it.
+    Unknown,
+    /// The sentence has no `.tag` word (after its first word).
+    Absent,
+    /// The value is `bytes[start..end]`.
+    At { start: u32, end: u32 },
+}
+
+impl TagSpot {
+    /// The value at `start..end`; [`Unknown`](Self::Unknown) if that does not fit in 32 bits.
+    #[inline]
+    pub(crate) fn at(start: usize, end: usize) -> Self {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(start), Ok(end)) => Self::At { start, end },
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// If `word` is a `.tag` API attribute (`.tag=value`, or a bare `.tag` with an empty value),
+/// the offset of its value in `word`.
+#[inline]
+pub(crate) fn tag_value(word: &[u8]) -> Option<usize> {
+    match word {
+        [b'.', b't', b'a', b'g'] => Some(4),
+        [b'.', b't', b'a', b'g', b'=', ..] => Some(5),
+        _ => None,
+    }
 }
 
 impl<'a> Sentence<'a> {
@@ -27,6 +72,7 @@ impl<'a> Sentence<'a> {
     pub fn new_checked(bytes: &'a [u8]) -> Result<Self, WireError> {
         let mut pos = 0;
         let mut words = 0;
+        let mut tag = TagSpot::Absent;
         while pos < bytes.len() {
             match decode_length(&bytes[pos..])? {
                 LengthPrefix::Complete { len: 0, .. } => return Err(WireError::Malformed),
@@ -38,18 +84,44 @@ impl<'a> Sentence<'a> {
                     if next > bytes.len() {
                         return Err(WireError::Malformed);
                     }
+                    if words > 0 && tag == TagSpot::Absent {
+                        let value = pos + prefix;
+                        if let Some(found) = tag_value(&bytes[value..next]) {
+                            tag = TagSpot::at(value + found, next);
+                        }
+                    }
                     pos = next;
                     words += 1;
                 }
                 LengthPrefix::Partial => return Err(WireError::Malformed),
             }
         }
-        Ok(Self { bytes, words })
+        Ok(Self { bytes, words, tag })
     }
 
     /// Wraps bytes the caller has already validated word by word.
     pub(crate) fn from_validated(bytes: &'a [u8], words: usize) -> Self {
-        Self { bytes, words }
+        Self {
+            bytes,
+            words,
+            tag: TagSpot::Unknown,
+        }
+    }
+
+    /// Wraps bytes the decoder validated, with the `.tag` it noted on the way.
+    pub(crate) fn from_scan(bytes: &'a [u8], words: usize, tag: TagSpot) -> Self {
+        Self { bytes, words, tag }
+    }
+
+    /// The value of the first `.tag` word after the first word: `Some(None)` when the
+    /// sentence is known to have none, `None` when it was not looked for.
+    #[inline]
+    pub(crate) fn known_tag(&self) -> Option<Option<&'a [u8]>> {
+        match self.tag {
+            TagSpot::Unknown => None,
+            TagSpot::Absent => Some(None),
+            TagSpot::At { start, end } => Some(self.bytes.get(start as usize..end as usize)),
+        }
     }
 
     /// The words, in order, as raw bytes.
