@@ -10,27 +10,9 @@ use std::time::{Duration, Instant};
 use routeros_sim::{Faults, SimConfig, Simulator};
 use serde_json::{Map, Value};
 
-/// One word: length prefix (short forms) and bytes.
-fn word(out: &mut Vec<u8>, w: &[u8]) {
-    let n = w.len();
-    match n {
-        0..0x80 => out.push(n as u8),
-        0x80..0x4000 => out.extend_from_slice(&((n as u16) | 0x8000).to_be_bytes()),
-        _ => {
-            let v = (n as u32) | 0xC0_0000;
-            out.extend_from_slice(&v.to_be_bytes()[1..]);
-        }
-    }
-    out.extend_from_slice(w);
-}
-
+/// One sentence as the router sends it.
 fn sentence(words: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for w in words {
-        word(&mut out, w);
-    }
-    out.push(0);
-    out
+    routeros_test_support::sentence(words)
 }
 
 /// Reads one sentence (short length forms only, which is all this tool sends here).
