@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use routeros_core::Client;
-use routeros_fuzz::{must_finish, poll_at_most, Behaviour, FakeRouter, Input};
+use routeros_fuzz::{must_finish, poll_at_most, Behaviour, Input};
 
 /// Polls allowed past the router's bytes before a call counts as hung.
 const BUDGET: usize = 10_000;
@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let behaviour = Behaviour::from_input(&mut input);
     let rx = input.range(5, 600);
     let ops = [input.byte(), input.byte(), input.byte(), input.byte()];
-    let router = FakeRouter::new(input.rest(), behaviour);
+    let router = behaviour.router(input.rest());
     let mut client = Client::new(router.clone(), vec![0u8; rx], vec![0u8; 256]);
     for op in ops {
         let k = usize::from(op / 8);
@@ -41,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
                     BUDGET,
                 );
             }
-            2 => {
+            2 | 3 => {
+                // Read a few rows of a listen, then cancel it (2) or drop the response (3):
+                // after a drop the next command must cancel it.
+                let cancel = op % 8 == 2;
                 must_finish(
                     async {
                         let Ok(mut rows) = client.command(&["/interface/listen"]).await else {
@@ -52,23 +55,8 @@ fuzz_target!(|data: &[u8]| {
                                 break;
                             }
                         }
-                        let _ = rows.cancel().await;
-                    },
-                    &router,
-                    BUDGET,
-                );
-            }
-            3 => {
-                // Read a few rows, then drop the response: the next command must cancel it.
-                must_finish(
-                    async {
-                        let Ok(mut rows) = client.command(&["/interface/listen"]).await else {
-                            return;
-                        };
-                        for _ in 0..k {
-                            if rows.next().await.is_none() {
-                                break;
-                            }
+                        if cancel {
+                            let _ = rows.cancel().await;
                         }
                     },
                     &router,

@@ -73,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
         input.byte(),
         input.byte(),
     ];
-    let router = FakeRouter::new(input.rest(), behaviour);
+    let router = behaviour.router(input.rest());
     let (mut rx, mut tx) = (vec![0u8; rx], vec![0u8; 256]);
     let mux: FuzzMux<'_> = Mux::new(router.clone(), router.clone(), &mut rx, &mut tx);
     for op in ops {

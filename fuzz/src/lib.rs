@@ -2,10 +2,8 @@
 //! arbitrary router (reads in odd sizes, `Pending` reads, short and failing writes) and a
 //! poll loop that can drop a future part-way.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 /// Reads the fuzz input from the front: parameters first, the router's bytes last.
@@ -76,97 +74,28 @@ impl Behaviour {
     }
 }
 
-struct State {
-    bytes: Vec<u8>,
-    pos: usize,
-    behaviour: Behaviour,
-    read_flip: bool,
-    write_flip: bool,
-    written: usize,
-}
+/// The connection to the fake router: the shared scripted link, paced by a [`Behaviour`];
+/// clones share it (the mux takes two halves).
+pub type FakeRouter = routeros_test_support::Script;
 
-/// The connection to the fake router; clones share it (the mux takes two halves).
-#[derive(Clone)]
-pub struct FakeRouter(Rc<RefCell<State>>);
-
-impl FakeRouter {
+impl Behaviour {
     /// A router that sends `bytes` and then closes (or resets) the connection.
-    pub fn new(bytes: &[u8], behaviour: Behaviour) -> Self {
-        Self(Rc::new(RefCell::new(State {
-            bytes: bytes.to_vec(),
-            pos: 0,
-            behaviour,
-            read_flip: false,
-            write_flip: false,
-            written: 0,
-        })))
-    }
-
-    /// Whether every byte was read.
-    pub fn drained(&self) -> bool {
-        let s = self.0.borrow();
-        s.pos == s.bytes.len()
-    }
-}
-
-impl embedded_io_async::ErrorType for FakeRouter {
-    type Error = embedded_io_async::ErrorKind;
-}
-
-impl embedded_io_async::Read for FakeRouter {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        std::future::poll_fn(|cx| {
-            let mut s = self.0.borrow_mut();
-            if s.behaviour.pending_reads {
-                s.read_flip = !s.read_flip;
-                if s.read_flip {
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-            }
-            let left = s.bytes.len() - s.pos;
-            if left == 0 {
-                return Poll::Ready(if s.behaviour.reset_at_end {
-                    Err(embedded_io_async::ErrorKind::ConnectionReset)
-                } else {
-                    Ok(0)
-                });
-            }
-            let n = buf.len().min(left).min(s.behaviour.read_chunk);
-            let pos = s.pos;
-            buf[..n].copy_from_slice(&s.bytes[pos..pos + n]);
-            s.pos += n;
-            Poll::Ready(Ok(n))
-        })
-        .await
-    }
-}
-
-impl embedded_io_async::Write for FakeRouter {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        std::future::poll_fn(|cx| {
-            let mut s = self.0.borrow_mut();
-            if s.behaviour.pending_writes {
-                s.write_flip = !s.write_flip;
-                if s.write_flip {
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-            }
-            if let Some(limit) = s.behaviour.fail_writes_after {
-                if s.written >= limit {
-                    return Poll::Ready(Err(embedded_io_async::ErrorKind::BrokenPipe));
-                }
-            }
-            let n = buf.len().min(s.behaviour.write_chunk);
-            s.written += n;
-            Poll::Ready(Ok(n))
-        })
-        .await
-    }
-
-    async fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
+    pub fn router(&self, bytes: &[u8]) -> FakeRouter {
+        let router = FakeRouter::replay(bytes, self.read_chunk);
+        router.write_chunk(self.write_chunk);
+        if self.pending_reads {
+            router.pend_every_other_read();
+        }
+        if self.pending_writes {
+            router.pend_every_other_write();
+        }
+        if let Some(n) = self.fail_writes_after {
+            router.fail_writes_after(n);
+        }
+        if self.reset_at_end {
+            router.reset_at_end();
+        }
+        router
     }
 }
 
@@ -198,7 +127,7 @@ pub fn poll_at_most<F: Future>(future: F, budget: usize) -> Polled<F::Output> {
 pub fn must_finish<F: Future>(future: F, router: &FakeRouter, budget: usize) -> F::Output {
     let mut future = std::pin::pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
-    let bound = budget + 4 * router.0.borrow().bytes.len();
+    let bound = budget + 4 * router.queued_total();
     for _ in 0..bound {
         if let Poll::Ready(out) = Pin::as_mut(&mut future).poll(&mut cx) {
             return out;

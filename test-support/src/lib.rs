@@ -42,6 +42,16 @@ struct Wire {
     /// The next read pends once (toggled by each read while `pend_every_other_read`).
     skip_read: bool,
     reader: Option<Waker>,
+    /// With nothing left to read and not pending: a reset instead of end of stream.
+    reset_at_end: bool,
+    /// Every byte ever queued for the client to read.
+    queued_total: usize,
+    /// Every other write first answers `Pending`.
+    pend_every_other_write: bool,
+    /// The next write pends once (toggled by each write while `pend_every_other_write`).
+    skip_write: bool,
+    /// Writes fail once this many bytes were accepted.
+    fail_writes_after: Option<usize>,
     /// Accept at most this many bytes per write call.
     write_chunk: Option<usize>,
     /// Accept this many more bytes, then pend.
@@ -134,6 +144,22 @@ impl Script {
         self.0.borrow_mut().pend_every_other_read = true;
     }
 
+    /// With nothing left to read (and the link not pending), a read fails with
+    /// `ConnectionReset` instead of reporting end of stream.
+    pub fn reset_at_end(&self) {
+        self.0.borrow_mut().reset_at_end = true;
+    }
+
+    /// Every other write first answers `Pending` (waking itself at once).
+    pub fn pend_every_other_write(&self) {
+        self.0.borrow_mut().pend_every_other_write = true;
+    }
+
+    /// Writes fail with `BrokenPipe` once `n` bytes were accepted.
+    pub fn fail_writes_after(&self, n: usize) {
+        self.0.borrow_mut().fail_writes_after = Some(n);
+    }
+
     /// At most `n` bytes accepted per write call.
     pub fn write_chunk(&self, n: usize) {
         self.0.borrow_mut().write_chunk = Some(n);
@@ -214,6 +240,7 @@ impl Script {
     pub fn send_raw(&self, bytes: &[u8]) {
         let mut w = self.0.borrow_mut();
         w.incoming.extend(bytes);
+        w.queued_total += bytes.len();
         w.wake_reader();
     }
 
@@ -250,6 +277,16 @@ impl Script {
         self.0.borrow().written.clone()
     }
 
+    /// How many bytes were ever queued for the client (sent or answered).
+    pub fn queued_total(&self) -> usize {
+        self.0.borrow().queued_total
+    }
+
+    /// Whether the client read every byte queued so far.
+    pub fn drained(&self) -> bool {
+        self.0.borrow().incoming.is_empty()
+    }
+
     /// How many reads returned bytes.
     pub fn reads(&self) -> usize {
         self.0.borrow().reads
@@ -284,6 +321,7 @@ impl Script {
             }
         }
         w.answered += consumed;
+        w.queued_total += out.len();
         if w.close_after.is_some_and(|n| n <= w.answered_sentences) && !w.silent {
             w.pend_when_empty = false;
         }
@@ -313,7 +351,11 @@ impl embedded_io_async::Read for Script {
                     w.reader = Some(cx.waker().clone());
                     return Poll::Pending;
                 }
-                return Poll::Ready(Ok(0));
+                return Poll::Ready(if w.reset_at_end {
+                    Err(embedded_io_async::ErrorKind::ConnectionReset)
+                } else {
+                    Ok(0)
+                });
             }
             let n = buf
                 .len()
@@ -333,6 +375,18 @@ impl embedded_io_async::Write for Script {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
         poll_fn(|cx| {
             let mut w = self.0.borrow_mut();
+            if w.pend_every_other_write {
+                w.skip_write = !w.skip_write;
+                if w.skip_write {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+            }
+            if w.fail_writes_after
+                .is_some_and(|limit| w.written.len() >= limit)
+            {
+                return Poll::Ready(Err(embedded_io_async::ErrorKind::BrokenPipe));
+            }
             if w.write_stalled {
                 w.writer = Some(cx.waker().clone());
                 return Poll::Pending;
