@@ -611,6 +611,17 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Response<'_, 
                     return Some(Err(e));
                 }
             };
+            // The usual case first: a row of this command, known from what the decoder
+            // noted while framing it (reply word and `.tag`), with no second look.
+            if frame.kind() == Some(ReplyKind::Re)
+                && self
+                    .client
+                    .rx
+                    .frame_tag(frame)
+                    .is_some_and(|tag| self.tag_text.is(tag))
+            {
+                break frame;
+            }
             match self.step(frame) {
                 Step::Row(frame) => break frame,
                 Step::Continue => {}

@@ -3,6 +3,7 @@
 use super::length::{decode_length, LengthPrefix};
 use super::sentence::{tag_value, TagSpot};
 use super::{Sentence, WireError};
+use crate::proto::ReplyKind;
 
 /// Turns a byte stream into [`Sentence`] views without allocating.
 ///
@@ -216,11 +217,17 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
                 Scan::Empty => self.start += 1,
                 Scan::Complete { words, body, tag } => {
                     self.release = body + 1;
+                    let kind = self
+                        .buf
+                        .as_ref()
+                        .get(self.start..self.start + body)
+                        .and_then(reply_kind);
                     return Ok(Some(Frame {
                         start: self.start,
                         body,
                         words,
                         tag,
+                        kind,
                     }));
                 }
                 Scan::Incomplete {
@@ -262,6 +269,22 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> Decoder<B> {
             }
             _ => Sentence::from_scan(&[], 0, TagSpot::Absent),
         }
+    }
+
+    /// The `.tag` value of the sentence a [`Frame`] from the latest
+    /// [`next_frame`](Self::next_frame) points at, as the decoder noted it: `None` when it has
+    /// none (or the frame is stale). Lets a client route a row without making a [`Reply`](crate::Reply).
+    #[inline]
+    pub(crate) fn frame_tag(&self, frame: Frame) -> Option<&[u8]> {
+        let TagSpot::At { start, end } = frame.tag else {
+            return None;
+        };
+        if frame.start + frame.body >= self.end {
+            return None;
+        }
+        self.buf
+            .as_ref()
+            .get(frame.start + start as usize..frame.start + end as usize)
     }
 
     /// Looks for a whole sentence starting at `self.start`.
@@ -374,55 +397,64 @@ fn scan_within(
     // Where the first `.tag` word's value stands, noted on the way so that routing a reply
     // needs no second walk over its words.
     let mut tag = TagSpot::Absent;
+    let mut tag_found = false;
     // Start of the last word looked at: where the whole words end if that one is cut off.
     let mut word_start = start;
     while let Some(&first) = bytes.get(pos) {
         word_start = pos;
-        // Most words are short: their length is the first byte itself.
-        let (len, prefix) = if first < 0x80 {
-            (usize::from(first), 1)
-        } else {
-            match decode_length(&bytes[pos..])? {
-                LengthPrefix::Complete { len, prefix } => {
-                    if u64::from(len) > word_limit {
-                        return Err(WireError::TooLargeToSkip);
-                    }
-                    let Ok(len) = usize::try_from(len) else {
-                        return Ok(Scan::too_large(word_start));
-                    };
-                    (len, prefix)
+        // Most words are short: their length (1 to 0x7F) is the first byte itself. `pos`
+        // indexes a slice, so adding at most 128 cannot overflow.
+        if first.wrapping_sub(1) < 0x7F {
+            let value = pos + 1;
+            // Only a word that opens with `.` can be the tag: one byte compared for every
+            // other word. The first word is looked at too (one test less per word): a
+            // sentence that opens with `.tag` is no reply, so its tag is never asked for.
+            if !tag_found && bytes.get(value) == Some(&b'.') {
+                let end = value + usize::from(first);
+                if let Some(found) = bytes.get(value..end).and_then(tag_value) {
+                    tag = TagSpot::at(value + found - start, end - start);
+                    tag_found = true;
                 }
-                LengthPrefix::Partial => break,
             }
-        };
-        if len == 0 {
-            if words == 0 {
-                return Ok(Scan::Empty);
-            }
-            return Ok(Scan::Complete {
-                words,
-                body: pos - start,
-                tag,
-            });
+            pos = value + usize::from(first);
+            words += 1;
+            continue;
         }
-        match pos
-            .checked_add(prefix)
-            .and_then(|p| p.checked_add(len))
-            .filter(|&end| end <= limit)
-        {
-            Some(end) => {
+        // Where the word's bytes start and end.
+        if first == 0 {
+            return Ok(scan_end(words, pos - start, tag));
+        }
+        let (value, end) = match decode_length(&bytes[pos..])? {
+            LengthPrefix::Complete { len: 0, .. } => {
+                return Ok(scan_end(words, pos - start, tag));
+            }
+            LengthPrefix::Complete { len, prefix } => {
+                if u64::from(len) > word_limit {
+                    return Err(WireError::TooLargeToSkip);
+                }
                 let value = pos + prefix;
-                // Only a word that opens with `.` can be the tag: one byte compared for
-                // every other word. The reply word itself is never the tag.
-                if bytes.get(value) == Some(&b'.') && words > 0 && tag == TagSpot::Absent {
-                    if let Some(found) = bytes.get(value..end).and_then(tag_value) {
-                        tag = TagSpot::at(value + found - start, end - start);
-                    }
+                match usize::try_from(len)
+                    .ok()
+                    .and_then(|len| value.checked_add(len))
+                {
+                    Some(end) => (value, end),
+                    None => return Ok(Scan::too_large(word_start)),
                 }
-                pos = end;
             }
-            None => return Ok(Scan::too_large(word_start)),
+            LengthPrefix::Partial => break,
+        };
+        // Only long words can run past the address space (a short one ends within 128
+        // bytes of a slice index).
+        if end > limit {
+            return Ok(Scan::too_large(word_start));
         }
+        if !tag_found && bytes.get(value) == Some(&b'.') {
+            if let Some(found) = bytes.get(value..end).and_then(tag_value) {
+                tag = TagSpot::at(value + found - start, end - start);
+                tag_found = true;
+            }
+        }
+        pos = end;
         words += 1;
     }
     // Not all here yet. What is here must still fit, with a terminator, once compacted to
@@ -520,6 +552,39 @@ pub struct Frame {
     words: usize,
     /// Where the `.tag` value stands, relative to `start`.
     tag: TagSpot,
+    /// The reply word, if the sentence opens with one.
+    kind: Option<ReplyKind>,
+}
+
+impl Frame {
+    /// The reply word the sentence opens with (`None` for anything else), read once while
+    /// the sentence was framed.
+    #[inline]
+    pub(crate) fn kind(&self) -> Option<ReplyKind> {
+        self.kind
+    }
+}
+
+/// The reply word that opens the encoded words `body`, if any. Reply words are short, so
+/// only a one-byte length is looked at.
+#[inline]
+fn reply_kind(body: &[u8]) -> Option<ReplyKind> {
+    let (&len, rest) = body.split_first()?;
+    if len >= 0x80 {
+        return None;
+    }
+    ReplyKind::from_word(rest.get(..usize::from(len))?)
+}
+
+/// The terminator of a sentence of `words` words in `body` bytes: a whole sentence, or an
+/// empty one (a lone terminator) to pass over.
+#[inline]
+fn scan_end(words: usize, body: usize, tag: TagSpot) -> Scan {
+    if words == 0 {
+        Scan::Empty
+    } else {
+        Scan::Complete { words, body, tag }
+    }
 }
 
 impl Scan {

@@ -39,7 +39,7 @@ impl Eq for Sentence<'_> {}
 pub(crate) enum TagSpot {
     /// Not looked for: the words must be walked to find it.
     Unknown,
-    /// The sentence has no `.tag` word (after its first word).
+    /// The sentence has no `.tag` word.
     Absent,
     /// The value is `bytes[start..end]`.
     At { start: u32, end: u32 },
@@ -84,7 +84,7 @@ impl<'a> Sentence<'a> {
                     if next > bytes.len() {
                         return Err(WireError::Malformed);
                     }
-                    if words > 0 && tag == TagSpot::Absent {
+                    if tag == TagSpot::Absent {
                         let value = pos + prefix;
                         if let Some(found) = tag_value(&bytes[value..next]) {
                             tag = TagSpot::at(value + found, next);
@@ -113,8 +113,9 @@ impl<'a> Sentence<'a> {
         Self { bytes, words, tag }
     }
 
-    /// The value of the first `.tag` word after the first word: `Some(None)` when the
-    /// sentence is known to have none, `None` when it was not looked for.
+    /// The value of the first `.tag` word: `Some(None)` when the sentence is known to have
+    /// none, `None` when it was not looked for. Only asked for replies, whose first word is
+    /// the reply word (`!re`, ...), never a `.tag`.
     #[inline]
     pub(crate) fn known_tag(&self) -> Option<Option<&'a [u8]>> {
         match self.tag {
