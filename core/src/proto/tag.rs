@@ -29,8 +29,15 @@ impl TagText {
     /// every reply sentence.
     #[inline]
     pub(crate) fn is(&self, text: &[u8]) -> bool {
-        let own = self.as_bytes();
-        own.len() == text.len() && own.iter().zip(text).all(|(a, b)| a == b)
+        // The length first (most foreign tags differ in it, and it bounds the loop), then the
+        // digits from the last: tags of one command family share their leading digits.
+        let Some(own) = self.digits.get(self.start..) else {
+            return false;
+        };
+        if own.len() != text.len() {
+            return false;
+        }
+        own.iter().rev().zip(text.iter().rev()).all(|(a, b)| a == b)
     }
 }
 
