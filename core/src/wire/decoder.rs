@@ -397,7 +397,9 @@ fn scan_within(
     // Where the first `.tag` word's value stands, noted on the way so that routing a reply
     // needs no second walk over its words.
     let mut tag = TagSpot::Absent;
-    let mut tag_found = false;
+    // The first byte of a word that may be the tag: `.` until the tag is found, then 0, which
+    // a tag never starts with (a word that does fails `tag_value`): no flag to test per word.
+    let mut lead = b'.';
     // Start of the last word looked at: where the whole words end if that one is cut off.
     let mut word_start = start;
     while let Some(&first) = bytes.get(pos) {
@@ -409,21 +411,21 @@ fn scan_within(
             // Only a word that opens with `.` can be the tag: one byte compared for every
             // other word. The first word is looked at too (one test less per word): a
             // sentence that opens with `.tag` is no reply, so its tag is never asked for.
-            if !tag_found && bytes.get(value) == Some(&b'.') {
+            if bytes.get(value) == Some(&lead) {
                 let end = value + usize::from(first);
                 if let Some(found) = bytes.get(value..end).and_then(tag_value) {
                     tag = TagSpot::at(value + found - start, end - start);
-                    tag_found = true;
+                    lead = 0;
                 }
             }
             pos = value + usize::from(first);
             words += 1;
             continue;
         }
-        // Where the word's bytes start and end.
         if first == 0 {
             return Ok(scan_end(words, pos - start, tag));
         }
+        // A longer length prefix: where the word's bytes start and end.
         let (value, end) = match decode_length(&bytes[pos..])? {
             LengthPrefix::Complete { len: 0, .. } => {
                 return Ok(scan_end(words, pos - start, tag));
@@ -448,10 +450,10 @@ fn scan_within(
         if end > limit {
             return Ok(Scan::too_large(word_start));
         }
-        if !tag_found && bytes.get(value) == Some(&b'.') {
+        if bytes.get(value) == Some(&lead) {
             if let Some(found) = bytes.get(value..end).and_then(tag_value) {
                 tag = TagSpot::at(value + found - start, end - start);
-                tag_found = true;
+                lead = 0;
             }
         }
         pos = end;
