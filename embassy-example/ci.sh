@@ -353,7 +353,10 @@ host_e2e() {
     expect_rc term-mbedtls 0
     expect_line term-mbedtls '^tls stack=MbedTls version=1\.3 suite=TLS_AES_(128_GCM_SHA256|256_GCM_SHA384) handshake-ms=[0-9]+$'
     expect_samples term-mbedtls 2
-    say "TLS 1.3 terminator: embedded-tls ok, MbedTLS ok ($(grep '^tls ' "$WORK/term-etls.out"); $(grep '^tls ' "$WORK/term-mbedtls.out"))"
+    fw term-fingerprint --port 8734 --tls-fingerprint "$(openssl x509 -in "$pki/router.pem" -noout -fingerprint -sha256)" --max-failures 1
+    expect_rc term-fingerprint 2
+    expect_line term-fingerprint '^disconnected error="TLS handshake failed: not supported: fingerprint pinning against a TLS 1\.3-only server'
+    say "TLS 1.3 terminator: embedded-tls ok, MbedTLS ok, fingerprint pinning refused with a clear error ($(grep '^tls ' "$WORK/term-etls.out"); $(grep '^tls ' "$WORK/term-mbedtls.out"))"
     stop_sim "$term_sim"
 
     # A self-signed router certificate (what a lab router usually has), v7.

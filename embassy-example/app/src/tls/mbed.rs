@@ -200,7 +200,16 @@ where
         Err(_) => return Err(AppError::TlsTimeout),
         Ok(Err(e)) => {
             let flags = s.tls_verification_details();
-            return Err(tls_error(classify(e, &s.stream().observer, flags)));
+            let seen = &s.stream().observer;
+            if matches!(tls.verify, TlsVerify::PinnedFingerprint(_))
+                && matches!(seen.alert, Some((_, 70)))
+            {
+                // Fingerprint pinning offers TLS 1.2 only; this server wants TLS 1.3.
+                return Err(tls_error(TlsFailure::Unsupported(
+                    "fingerprint pinning against a TLS 1.3-only server (it refused TLS 1.2): pin the certificate itself or its CA",
+                )));
+            }
+            return Err(tls_error(classify(e, seen, flags)));
         }
         Ok(Ok(())) => {}
     }
