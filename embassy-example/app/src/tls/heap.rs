@@ -141,3 +141,38 @@ unsafe extern "C" fn tls_free(ptr: *mut c_void) {
         state.set(s);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_zeroed_aligned_counted_and_a_full_heap_refuses() {
+        init();
+        init(); // idempotent
+        let before = stats();
+        // SAFETY: the functions MbedTLS would call, used as MbedTLS does.
+        unsafe {
+            let a = tls_calloc(10, 100).cast::<u8>();
+            assert!(!a.is_null());
+            assert_eq!(a as usize % HEADER, 0);
+            assert!((0..1000).all(|i| a.add(i).read() == 0));
+            a.write_bytes(0xA5, 1000);
+            let s = stats();
+            assert!(s.in_use >= before.in_use + 1000 + HEADER, "{s:?}");
+            assert!(s.peak >= s.in_use);
+            // More than the region holds, and a size that overflows: refused, not a panic.
+            assert!(tls_calloc(1, TLS_HEAP).is_null());
+            assert!(tls_calloc(usize::MAX, 2).is_null());
+            assert_eq!(stats().failed, before.failed + 1);
+            let zero = tls_calloc(0, 8);
+            assert!(!zero.is_null());
+            tls_free(zero);
+            tls_free(a.cast());
+            tls_free(null_mut());
+        }
+        assert_eq!(stats().in_use, before.in_use);
+        reset_peak();
+        assert_eq!(stats().peak, stats().in_use);
+    }
+}
