@@ -349,6 +349,7 @@ fn parse_file(file: &str, text: &str) -> Result<Vec<Vector>, String> {
                 "decoded-nothing" => vector.decoded_nothing = true,
                 "decoded-error" => vector.decoded.push(Decoded::Error(match rest.trim() {
                     "SentenceTooLarge" => WireError::SentenceTooLarge,
+                    "TooLargeToSkip" => WireError::TooLargeToSkip,
                     other => {
                         let b = other
                             .strip_prefix("ControlByte(0x")
