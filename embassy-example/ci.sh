@@ -430,7 +430,8 @@ elf_sizes() { # elf_sizes ELF: allocated sections (flash and RAM)
 }
 
 boards() {
-    apt_install binutils openssl
+    # clang/cmake/ninja compile MbedTLS for both boards (its configuration is not the prebuilt one).
+    apt_install binutils openssl clang cmake ninja-build
     rustup target add thumbv6m-none-eabi riscv32imc-unknown-none-elf >/dev/null 2>&1 ||
         rustup target add thumbv6m-none-eabi riscv32imc-unknown-none-elf
     make_pki
