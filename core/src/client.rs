@@ -11,9 +11,9 @@ use crate::proto::{
     answer_to_plain, auth_error, check_md5_done, message_from, LoginRequest, ProtocolError, Reply,
     ReplyKind, TagText, Trap, Traps, Value,
 };
-use crate::request::{CancelRequest, Request};
+use crate::request::{encode_tagged, CancelRequest, Request};
 use crate::telemetry::{path_from, Event, Instant, Path, Telemetry};
-use crate::wire::{leading_words, Decoder, Frame, SentenceEncoder};
+use crate::wire::{leading_words, Decoder, Frame};
 use core::time::Duration;
 
 /// How many bytes of a `!done`'s `=ret=` value a [`Done`] keeps.
@@ -424,14 +424,7 @@ impl<T: Read + Write, B: AsRef<[u8]> + AsMut<[u8]>, Tm: Telemetry> Client<T, B, 
         secret: bool,
     ) -> Result<Path, Error> {
         self.secret_in_tx |= secret;
-        let encoded = {
-            let mut encoder = SentenceEncoder::new(self.tx.as_mut());
-            request
-                .encode(&mut encoder)
-                .and_then(|()| encoder.api_attribute("tag", TagText::new(tag).as_bytes()))
-                .and_then(|encoder| encoder.finish().map(|wire| wire.len()))
-        };
-        let len = match encoded {
+        let len = match encode_tagged(request, tag, self.tx.as_mut()) {
             Ok(len) => len,
             Err(e) => {
                 if self.secret_in_tx {

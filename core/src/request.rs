@@ -33,6 +33,21 @@ impl<R: Request + ?Sized> Request for &R {
     }
 }
 
+/// Encodes `request` followed by `.tag=tag` as one sentence into `buf`; returns its length.
+/// The one way both clients put a tagged command on the wire.
+pub(crate) fn encode_tagged<R: Request + ?Sized>(
+    request: &R,
+    tag: u32,
+    buf: &mut [u8],
+) -> Result<usize, WireError> {
+    let mut encoder = SentenceEncoder::new(buf);
+    request.encode(&mut encoder)?;
+    encoder
+        .api_attribute("tag", crate::proto::TagText::new(tag).as_bytes())?
+        .finish()
+        .map(|wire| wire.len())
+}
+
 /// `/cancel =tag=X`: stops the command tagged `X`.
 pub(crate) struct CancelRequest {
     target: crate::proto::TagText,

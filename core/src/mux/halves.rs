@@ -5,8 +5,7 @@ use embedded_io_async::Write;
 
 use super::*;
 use crate::error::Error;
-use crate::request::Request;
-use crate::wire::SentenceEncoder;
+use crate::request::{encode_tagged, Request};
 
 pub(super) struct ReadHalf<'b, R> {
     pub(super) io: R,
@@ -57,14 +56,7 @@ impl<W: Write> WriteHalf<'_, W> {
         secret: bool,
     ) -> Result<Path, Error> {
         self.secret |= secret;
-        let encoded = {
-            let mut encoder = SentenceEncoder::new(self.buf);
-            request
-                .encode(&mut encoder)
-                .and_then(|()| encoder.api_attribute("tag", TagText::new(tag).as_bytes()))
-                .and_then(|encoder| encoder.finish().map(|wire| wire.len()))
-        };
-        let len = match encoded {
+        let len = match encode_tagged(request, tag, self.buf) {
             Ok(len) => len,
             Err(e) => {
                 self.wipe_secret();

@@ -26,7 +26,7 @@ pub use waker::{Either, FREE_WAITERS};
 use crate::client::{Collected, Done, FromReply};
 use crate::error::{Buffer, Error};
 use crate::keepalive::{Delay, Keepalive, LastHeard, Probe};
-use crate::proto::{answer_to_plain, auth_error, check_md5_done, LoginRequest, TagText};
+use crate::proto::{answer_to_plain, auth_error, check_md5_done, LoginRequest};
 use crate::request::Request;
 use crate::telemetry::Instant;
 use crate::telemetry::{path_from, Path, Telemetry};
